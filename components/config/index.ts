@@ -1,0 +1,113 @@
+/**
+ * The program's one entry for configuration: reads the `homelab` namespace,
+ * validates it (every problem at once), runs the preflight checks that need
+ * I/O, and hands out secrets only as Pulumi secrets.
+ */
+import { isAbsolute, resolve } from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
+import { ConfigError, namespace, validateConfig, type RawConfig, type ValidConfig } from "./validate";
+import type { SecretKey, SecretValues } from "./schema";
+
+export { ConfigError, validateConfig } from "./validate";
+export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
+export type { OnePasswordSettings, Settings } from "./schema";
+
+export type SecretOutputs = {
+  [K in SecretKey]: undefined extends SecretValues[K] ? pulumi.Output<string> | undefined : pulumi.Output<string>;
+};
+
+/** The 1Password secrets of the selected mode: exactly one of the two shapes. */
+export type OnePasswordCredentials =
+  | { mode: "connect"; credentialsBase64: pulumi.Output<string>; connectToken: pulumi.Output<string> }
+  | { mode: "sdk"; serviceAccountToken: pulumi.Output<string> };
+
+export interface HomelabConfig {
+  settings: ValidConfig["settings"];
+  derived: ValidConfig["derived"];
+  /** Every secret from the stack config, wrapped as a Pulumi secret the moment it is read. */
+  secrets: SecretOutputs;
+  onePasswordCredentials: OnePasswordCredentials;
+  /** Public age recipient of the stack's SOPS identity (not secret: it goes into .sops.yaml). */
+  ageRecipient: string;
+}
+
+function wrapSecrets(values: SecretValues): SecretOutputs {
+  const wrap = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
+  return {
+    proxmoxApiToken: pulumi.secret(values.proxmoxApiToken),
+    sopsAgeKey: pulumi.secret(values.sopsAgeKey),
+    fluxGitToken: wrap(values.fluxGitToken),
+    onePasswordCredentials: wrap(values.onePasswordCredentials),
+    onePasswordConnectToken: wrap(values.onePasswordConnectToken),
+    onePasswordServiceAccountToken: wrap(values.onePasswordServiceAccountToken),
+  };
+}
+
+function onePasswordCredentials(config: ValidConfig): OnePasswordCredentials {
+  const { secrets } = config;
+  const mode = config.settings.onePassword.mode;
+  // validateConfig has already required exactly the secrets of the selected mode.
+  const need = (value: string | undefined) => {
+    if (value === undefined) throw new Error(`validated config lacks a 1Password secret for mode ${mode}`);
+    return pulumi.secret(value);
+  };
+  switch (mode) {
+    case "connect":
+      return { mode, credentialsBase64: need(secrets.onePasswordCredentials), connectToken: need(secrets.onePasswordConnectToken) };
+    case "sdk":
+      return { mode, serviceAccountToken: need(secrets.onePasswordServiceAccountToken) };
+    default: {
+      const exhaustive: never = mode;
+      throw new Error(`unhandled 1Password mode ${String(exhaustive)}`);
+    }
+  }
+}
+
+async function preflight(config: ValidConfig, projectRoot: string): Promise<string> {
+  let recipient: string;
+  try {
+    recipient = await ageRecipientOf(config.secrets.sopsAgeKey);
+  } catch (error) {
+    throw new ConfigError([{ key: `${namespace}:sopsAgeKey`, message: `is not a usable age identity (${String(error)}); generate one with \`age-keygen\`` }]);
+  }
+  const checkout = config.settings.flux.localCheckout;
+  if (checkout !== undefined) {
+    const dir = isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout);
+    let problems: string[];
+    try {
+      problems = await undecryptableSopsFiles(dir, config.secrets.sopsAgeKey);
+    } catch (error) {
+      problems = [`cannot read ${dir}: ${String(error)}; point it at a local checkout of the GitOps repository`];
+    }
+    if (problems.length > 0) {
+      throw new ConfigError(problems.map((message) => ({ key: `${namespace}:flux.localCheckout`, message })));
+    }
+  }
+  return recipient;
+}
+
+/**
+ * Whether the engine holds a key encrypted. The SDK exports this at run time
+ * but marks it internal, so its types omit it.
+ */
+function isStoredSecret(key: string): boolean {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+  if (runtime.isConfigSecret === undefined) throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret");
+  return runtime.isConfigSecret(key);
+}
+
+/** Reads and checks the stack config; throws a ConfigError before any resource exists. */
+export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): Promise<HomelabConfig> {
+  const config = validateConfig(raw, isStoredSecret);
+  const ageRecipient = await preflight(config, pulumi.runtime.getRootDirectory());
+  return {
+    settings: config.settings,
+    derived: config.derived,
+    secrets: wrapSecrets(config.secrets),
+    onePasswordCredentials: onePasswordCredentials(config),
+    ageRecipient,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The shape of the `homelab` stack config: one zod schema per key, the single
+ * source of both validation and the TypeScript types. Every key is documented,
+ * with its default, in Pulumi.homelab.yaml.
+ */
+import { z } from "zod";
+
+import { versions } from "../lib/versions";
+
+const hostname = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ipv4Octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+export const ipv4Pattern = new RegExp(`^${ipv4Octet}(\\.${ipv4Octet}){3}$`);
+const cidrPattern = new RegExp(`^${ipv4Octet}(\\.${ipv4Octet}){3}/(3[0-2]|[12]?\\d)$`);
+const macPattern = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+const ipv4 = (what: string) =>
+  z.string({ error: `${what} is required (an IPv4 address such as 192.168.10.41)` }).regex(ipv4Pattern, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an IPv4 address; write it like 192.168.10.41`,
+  });
+
+const talosVersion = z.string().regex(/^v\d+\.\d+\.\d+$/, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a Talos release; write it with the leading v, like ${versions.talos}`,
+});
+
+const kubernetesVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a Kubernetes release; write it without the leading v, like ${versions.kubernetes}`,
+});
+
+export const proxmoxSchema = z.strictObject({
+  endpoint: z
+    .url({
+      protocol: /^https$/,
+      error: (issue) =>
+        issue.input === undefined
+          ? "the Proxmox API URL is required, like https://pve.example.lan:8006/"
+          : `${JSON.stringify(issue.input)} is not an https URL; use the Proxmox API address, like https://pve.example.lan:8006/`,
+    }),
+  insecureSkipTlsVerify: z.boolean().default(false),
+  node: z.string().regex(dnsLabel, { error: "must be the Proxmox node name as shown in the web UI, like pve" }),
+  isoDatastore: z.string().min(1).default("local"),
+  vmDatastore: z.string().min(1).default("local-lvm"),
+  bridge: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, { error: "must be a Linux bridge name, like vmbr0" }).default("vmbr0"),
+});
+
+export const networkSchema = z.strictObject({
+  subnet: z.string({ error: "the node subnet is required, like 192.168.10.0/24" }).regex(cidrPattern, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an IPv4 CIDR; write it like 192.168.10.0/24`,
+  }),
+  gateway: ipv4("the default gateway"),
+  nameservers: z.array(ipv4("a nameserver")).min(1, { error: "list at least one nameserver" }).default(["1.1.1.1", "9.9.9.9"]),
+  /** `static`: Talos sets the address itself; `dhcp`: the address is a DHCP reservation for the node's MAC. */
+  mode: z.enum(["static", "dhcp"], { error: 'must be "static" or "dhcp"' }).default("static"),
+});
+
+export const clusterSchema = z.strictObject({
+  name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -), like homelab" }).default("homelab"),
+  /** Host name or IP the Kubernetes and Talos APIs are reached on; defaults to the VIP or the single control plane. */
+  endpoint: z.union([z.string().regex(ipv4Pattern), z.string().regex(hostname)], {
+    error: "must be a host name or IPv4 address without scheme or port, like k8s.example.lan",
+  }).optional(),
+  /** Shared control-plane address (Talos layer-2 VIP); required with more than one control plane. */
+  vip: ipv4("the VIP").optional(),
+  talosVersion: talosVersion.default(versions.talos),
+  kubernetesVersion: kubernetesVersion.default(versions.kubernetes),
+  /** Adds siderolabs/qemu-guest-agent to the image and enables the Proxmox agent. */
+  qemuGuestAgent: z.boolean().default(true),
+  network: networkSchema,
+});
+
+const nodeSchema = z.strictObject({
+  name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -), like talos-cp-1" }),
+  role: z.enum(["controlplane", "worker"], { error: 'must be "controlplane" or "worker"' }).default("controlplane"),
+  /** Proxmox node that hosts this VM; defaults to proxmox.node. */
+  proxmoxNode: z.string().regex(dnsLabel, { error: "must be a Proxmox node name, like pve" }).optional(),
+  vmId: z.int({ error: "must be a whole number from 100 to 999999999 (Proxmox VM ids)" }).min(100, {
+    error: "must be at least 100 (Proxmox reserves ids below 100)",
+  }).max(999_999_999, { error: "must be at most 999999999" }),
+  mac: z.string({ error: "a fixed MAC address is required, like BC:24:11:00:00:01" }).regex(macPattern, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a MAC address; write six hex pairs, like BC:24:11:00:00:01`,
+  }),
+  address: ipv4("the node address"),
+  cores: z.int().min(2, { error: "Talos needs at least 2 cores" }).max(512).default(4),
+  memoryMiB: z.int().min(4096, { error: "a Talos control plane needs at least 4096 MiB" }).max(4_194_304).default(8192),
+  diskGiB: z.int().min(20, { error: "Talos needs a system disk of at least 20 GiB" }).max(65_536).default(64),
+});
+
+export const nodesSchema = z.array(nodeSchema).min(1, { error: "list at least one node (a control plane)" });
+
+export const fluxSchema = z.strictObject({
+  url: z.string({ error: "the Git repository Flux syncs is required, like https://github.com/you/homelab-gitops.git" }).regex(
+    /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s@]+@[^\s/]+\/\S+)$/,
+    { error: (issue) => `${JSON.stringify(issue.input)} is not a Git URL Flux accepts; use https://host/owner/repo.git or ssh://git@host/owner/repo.git` },
+  ),
+  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "must be a Git branch name, like main" }).default("main"),
+  path: z.string().regex(/^(\.\/)?[\w.-]+(\/[\w.-]+)*\/?$/, { error: "must be a relative path in the repository, like clusters/homelab" }).default("clusters/homelab"),
+  /** Local checkout of the GitOps repository; when set, every *.sops.yaml in it must decrypt with the stack's age key. */
+  localCheckout: z.string().min(1).optional(),
+});
+
+export const onePasswordSchema = z.discriminatedUnion(
+  "mode",
+  [
+    z.strictObject({
+      mode: z.literal("connect"),
+      /** Vaults in priority order: the first is searched first. */
+      vaults: z.array(z.string().min(1)).min(1, { error: "list at least one vault the Connect token can read" }),
+    }),
+    z.strictObject({
+      mode: z.literal("sdk"),
+      vault: z.string({ error: "the vault the service account reads is required" }).min(1),
+    }),
+  ],
+  { error: 'must be "connect" (1Password Connect server) or "sdk" (service-account token, no Connect server)' },
+);
+
+/** Non-secret keys, each a top-level key of the `homelab` namespace. */
+export const settingsSchema = z.strictObject({
+  proxmox: proxmoxSchema,
+  cluster: clusterSchema,
+  nodes: nodesSchema,
+  flux: fluxSchema,
+  onePassword: onePasswordSchema,
+});
+
+const agePattern = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
+export const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Secret keys: each must be stored with `pulumi config set --secret`. */
+export const secretSchemas = {
+  proxmoxApiToken: z.string().regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-fA-F-]{36}$/, {
+    error: "must be a Proxmox API token as USER@REALM!TOKENID=UUID (Datacenter > Permissions > API Tokens)",
+  }),
+  sopsAgeKey: z.string().regex(agePattern, {
+    error: "must be one age identity, AGE-SECRET-KEY-1 followed by 58 characters (the private line of `age-keygen`)",
+  }),
+  fluxGitToken: z.string().min(1).optional(),
+  onePasswordCredentials: z.string().regex(base64Pattern, {
+    error: "must be 1password-credentials.json encoded once with base64 (`base64 -w0 1password-credentials.json`)",
+  }).optional(),
+  onePasswordConnectToken: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, {
+    error: "must be a 1Password Connect access token (a JWT: three dot-separated parts)",
+  }).optional(),
+  onePasswordServiceAccountToken: z.string().regex(/^ops_[\w-]{20,}$/, {
+    error: "must be a 1Password service-account token, starting with ops_",
+  }).optional(),
+} as const;
+
+export type SecretKey = keyof typeof secretSchemas;
+export const secretKeys = Object.keys(secretSchemas) as SecretKey[];
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type NodeSettings = Settings["nodes"][number];
+export type OnePasswordSettings = Settings["onePassword"];
+export type SecretValues = { [K in SecretKey]: z.infer<(typeof secretSchemas)[K]> };

@@ -1,0 +1,85 @@
+/**
+ * Layer 3: Flux. The operator, the `sops-age` Secret, and a FluxInstance that
+ * syncs the user's repository and decrypts SOPS files with that key.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { Settings } from "../config";
+import {
+  fluxInstance,
+  fluxNamespace,
+  fluxOperatorChart,
+  fluxOperatorValues,
+  gitCredentialsSecretName,
+  sopsAgeSecretKey,
+  sopsAgeSecretName,
+} from "./documents";
+
+export interface FluxArgs {
+  flux: Settings["flux"];
+  provider: k8s.Provider;
+  sopsAgeKey: pulumi.Input<string>;
+  /** Token for a private HTTPS repository, if any. */
+  gitToken?: pulumi.Input<string>;
+}
+
+export class Flux extends pulumi.ComponentResource {
+  public readonly instance: k8s.apiextensions.CustomResource;
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:flux:Flux", name, {}, opts);
+    // Deleting the FluxInstance uninstalls Flux and its CRDs (F2): a forced replace fails instead.
+    const kept = { parent: this, provider: args.provider, retainOnDelete: true };
+
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: fluxNamespace } }, kept);
+    const inNamespace = { parent: this, provider: args.provider, dependsOn: [namespace] };
+
+    const sopsAge = new k8s.core.v1.Secret(
+      `${name}-sops-age`,
+      {
+        metadata: { name: sopsAgeSecretName, namespace: fluxNamespace },
+        type: "Opaque",
+        stringData: { [sopsAgeSecretKey]: pulumi.secret(args.sopsAgeKey) },
+      },
+      inNamespace,
+    );
+    const gitCredentials =
+      args.gitToken === undefined
+        ? undefined
+        : new k8s.core.v1.Secret(
+            `${name}-git-credentials`,
+            {
+              metadata: { name: gitCredentialsSecretName, namespace: fluxNamespace },
+              type: "Opaque",
+              stringData: { username: "git", password: pulumi.secret(args.gitToken) },
+            },
+            inNamespace,
+          );
+
+    const operator = new k8s.helm.v3.Release(
+      `${name}-operator`,
+      {
+        name: "flux-operator",
+        namespace: fluxNamespace,
+        chart: fluxOperatorChart.chart,
+        version: fluxOperatorChart.version,
+        values: fluxOperatorValues(),
+        createNamespace: false,
+        skipAwait: false,
+        timeout: 600,
+      },
+      { ...kept, dependsOn: [namespace] },
+    );
+
+    // The key must exist before the first sync, or kustomize-controller fails to decrypt (F3).
+    this.instance = new k8s.apiextensions.CustomResource(
+      `${name}-instance`,
+      fluxInstance(args.flux, gitCredentials !== undefined),
+      { ...kept, dependsOn: [operator, sopsAge, ...(gitCredentials ? [gitCredentials] : [])] },
+    );
+    this.namespace = namespace.metadata.name;
+    this.registerOutputs({ namespace: this.namespace });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Every version this program installs, pinned in one place.
+ *
+ * Each pin carries a `renovate:` comment naming its upstream source, so the
+ * custom managers in renovate.json can bump it; bump related pins together
+ * (Talos image + Kubernetes, Flux operator chart + Flux distribution).
+ */
+export const versions = {
+  /** Talos Linux: ISO, installer image and machine-config contract. */
+  // renovate: datasource=github-releases depName=siderolabs/talos
+  talos: "v1.13.9",
+  /** Kubernetes, within the Talos 1.13 support matrix (1.31 to 1.36). */
+  // renovate: datasource=github-releases depName=siderolabs/kubelet
+  kubernetes: "1.36.2",
+  /** flux-operator Helm chart (controlplaneio-fluxcd/charts). */
+  // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
+  fluxOperatorChart: "0.58.1",
+  /** Flux distribution the FluxInstance installs; the operator resolves the patch release. */
+  // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>2\.9)\.
+  fluxDistribution: "2.9.x",
+  /** External Secrets Operator Helm chart (charts.external-secrets.io). */
+  // renovate: datasource=helm registryUrl=https://charts.external-secrets.io depName=external-secrets
+  externalSecretsChart: "2.9.0",
+  /** 1Password Connect Helm chart (1password.github.io/connect-helm-charts). */
+  // renovate: datasource=helm registryUrl=https://1password.github.io/connect-helm-charts depName=connect
+  onePasswordConnectChart: "2.4.1",
+} as const;
+
+/** Oldest Talos whose VolumeConfig documents can encrypt STATE and EPHEMERAL (siderolabs/talos#11421). */
+export const minimumTalosForVolumeEncryption = { major: 1, minor: 11 } as const;

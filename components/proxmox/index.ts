@@ -1,0 +1,91 @@
+/**
+ * Layer 1: the Proxmox side. One Image Factory schematic, its Secure Boot ISO
+ * on each Proxmox host that runs a node, and one protected VM per node.
+ */
+import * as proxmox from "@pulumi/proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import * as talos from "@pulumiverse/talos";
+
+import type { ClusterNode, Settings } from "../config";
+import { isoFileName, schematicDocument, vmArgs } from "./documents";
+
+export interface TalosMachinesArgs {
+  settings: Pick<Settings, "proxmox" | "cluster">;
+  nodes: ClusterNode[];
+  apiToken: pulumi.Input<string>;
+}
+
+/**
+ * Fields the provider reports with perpetual diffs (muhlba91/pulumi-proxmoxve#664);
+ * ignoring them keeps a second `pulumi up` empty.
+ */
+export const vmIgnoreChanges = ["disks[0].speed"];
+
+export class TalosMachines extends pulumi.ComponentResource {
+  /** One VM per node, by node name. Protected: replacing one loses its vTPM and sealed disk keys. */
+  public readonly vms: Record<string, proxmox.VmLegacy>;
+  public readonly schematicId: pulumi.Output<string>;
+  /** Secure Boot installer of the same schematic and version as the ISO (T6). */
+  public readonly installerImage: pulumi.Output<string>;
+  public readonly isoUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: TalosMachinesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:proxmox:TalosMachines", name, {}, opts);
+    const { proxmox: pve, cluster } = args.settings;
+
+    const provider = new proxmox.Provider(
+      `${name}-pve`,
+      { endpoint: pve.endpoint, apiToken: args.apiToken, insecure: pve.insecureSkipTlsVerify },
+      { parent: this },
+    );
+    const schematic = new talos.imagefactory.Schematic(
+      `${name}-schematic`,
+      { schematic: schematicDocument(cluster.qemuGuestAgent) },
+      { parent: this },
+    );
+    const urls = talos.imagefactory.getUrlsOutput(
+      { schematicId: schematic.id, talosVersion: cluster.talosVersion, platform: "metal", architecture: "amd64" },
+      { parent: this },
+    ).urls;
+
+    // The ISO lives on host-local storage, so every Proxmox host that runs a node gets its own copy.
+    const isoByHost = new Map<string, proxmox.download.File>();
+    for (const host of new Set(args.nodes.map((n) => n.proxmoxNode))) {
+      isoByHost.set(
+        host,
+        new proxmox.download.File(
+          `${name}-iso-${host}`,
+          {
+            nodeName: host,
+            datastoreId: pve.isoDatastore,
+            contentType: "iso",
+            url: urls.isoSecureboot,
+            fileName: schematic.id.apply((id: string) => isoFileName(cluster.talosVersion, id)),
+            // The factory publishes no checksum; never re-download an ISO that is already there (P6).
+            overwrite: false,
+            uploadTimeout: 1800,
+          },
+          { parent: this, provider },
+        ),
+      );
+    }
+
+    this.vms = Object.fromEntries(
+      args.nodes.map((node) => {
+        const iso = isoByHost.get(node.proxmoxNode);
+        if (iso === undefined) throw new pulumi.ResourceError(`no ISO for Proxmox host ${node.proxmoxNode}`, this);
+        const vm = new proxmox.VmLegacy(`${name}-${node.name}`, vmArgs(node, args.settings, iso.id), {
+          parent: this,
+          provider,
+          protect: true,
+          ignoreChanges: vmIgnoreChanges,
+        });
+        return [node.name, vm];
+      }),
+    );
+    this.schematicId = schematic.id;
+    this.installerImage = urls.installerSecureboot;
+    this.isoUrl = urls.isoSecureboot;
+    this.registerOutputs({ schematicId: this.schematicId, installerImage: this.installerImage, isoUrl: this.isoUrl });
+  }
+}

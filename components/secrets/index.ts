@@ -1,0 +1,96 @@
+/**
+ * Layer 4: External Secrets Operator, then (in Connect mode) the 1Password
+ * Connect server, then the `onepassword` ClusterSecretStore that joins them.
+ * Nothing here feeds an earlier layer: bootstrap secrets come from the stack.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { OnePasswordCredentials, OnePasswordSettings } from "../config";
+import type { PinnedChart } from "../lib/kubernetes";
+import {
+  clusterSecretStore,
+  connectChart,
+  connectCredentialsSecret,
+  connectNamespace,
+  connectValues,
+  externalSecretsChart,
+  externalSecretsNamespace,
+  externalSecretsValues,
+  onePasswordTokenSecret,
+} from "./documents";
+
+export interface ExternalSecretsArgs {
+  onePassword: OnePasswordSettings;
+  credentials: OnePasswordCredentials;
+  provider: k8s.Provider;
+}
+
+export class ExternalSecrets extends pulumi.ComponentResource {
+  public readonly operator: k8s.helm.v3.Release;
+  public readonly connect: k8s.helm.v3.Release | undefined;
+  public readonly store: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:secrets:ExternalSecrets", name, {}, opts);
+    const { provider } = args;
+
+    const release = (
+      id: string,
+      chart: PinnedChart,
+      namespace: k8s.core.v1.Namespace,
+      values: Record<string, unknown>,
+      dependsOn: pulumi.Resource[],
+    ) =>
+      new k8s.helm.v3.Release(
+        `${name}-${id}`,
+        {
+          name: id,
+          chart: chart.chart,
+          version: chart.version,
+          repositoryOpts: { repo: chart.repository },
+          namespace: namespace.metadata.name,
+          values,
+          createNamespace: false,
+          // Helm waits for the Deployments, so the ESO webhook serves before any store is sent (E4).
+          skipAwait: false,
+          timeout: 600,
+        },
+        { parent: this, provider, dependsOn: [namespace, ...dependsOn] },
+      );
+    const secret = (id: string, namespace: k8s.core.v1.Namespace, args: k8s.types.input.core.v1.Secret) =>
+      new k8s.core.v1.Secret(`${name}-${id}`, args, { parent: this, provider, dependsOn: [namespace] });
+
+    const esoNamespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: externalSecretsNamespace } }, { parent: this, provider });
+    this.operator = release("external-secrets", externalSecretsChart, esoNamespace, externalSecretsValues(), []);
+
+    const credentials = args.credentials;
+    const token = secret("token", esoNamespace, {
+      metadata: { name: onePasswordTokenSecret.name, namespace: externalSecretsNamespace },
+      type: "Opaque",
+      stringData: {
+        [onePasswordTokenSecret.key]: pulumi.secret(credentials.mode === "connect" ? credentials.connectToken : credentials.serviceAccountToken),
+      },
+    });
+
+    const storeDependsOn: pulumi.Resource[] = [this.operator, token];
+    if (credentials.mode === "connect") {
+      const namespace = new k8s.core.v1.Namespace(`${name}-connect-namespace`, { metadata: { name: connectNamespace } }, { parent: this, provider });
+      // `data` takes base64, so the file encoded once is stored as the raw JSON the server reads (C1).
+      const credentialsFile = secret("connect-credentials", namespace, {
+        metadata: { name: connectCredentialsSecret.name, namespace: connectNamespace },
+        type: "Opaque",
+        data: { [connectCredentialsSecret.key]: pulumi.secret(credentials.credentialsBase64) },
+      });
+      this.connect = release("connect", connectChart, namespace, connectValues(), [this.operator, credentialsFile]);
+      storeDependsOn.push(this.connect);
+    }
+
+    this.store = new k8s.apiextensions.CustomResource(`${name}-store`, clusterSecretStore(args.onePassword), {
+      parent: this,
+      provider,
+      dependsOn: storeDependsOn,
+    });
+    this.registerOutputs({});
+  }
+}

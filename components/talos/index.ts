@@ -1,0 +1,166 @@
+/**
+ * Layer 2: Talos. Machine secrets (once, protected), one machine config per
+ * node applied to its VM, etcd bootstrapped once, a health wait, then the
+ * kubeconfig and the Kubernetes provider every later layer uses.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as proxmox from "@pulumi/proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import * as talos from "@pulumiverse/talos";
+
+import type { ClusterNode, Derived, Settings } from "../config";
+import { toYamlDocuments } from "../lib/yaml";
+import { certificateExpiry, machineSecretsInput } from "./documents";
+import { nodePatches } from "./patches";
+
+export interface TalosClusterArgs {
+  settings: Pick<Settings, "cluster">;
+  derived: Derived;
+  nodes: ClusterNode[];
+  /** The VM of each node, by node name. */
+  vms: Record<string, proxmox.VmLegacy>;
+  installerImage: pulumi.Input<string>;
+}
+
+/** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (T11). */
+const slowOperation = "30m";
+/** Renew the admin kubeconfig three months before it expires, so a quarterly `up` always catches it (T3). */
+const kubeconfigRenewal = "2160h";
+
+export class TalosCluster extends pulumi.ComponentResource {
+  public readonly kubeconfig: pulumi.Output<string>;
+  public readonly talosconfig: pulumi.Output<string>;
+  /** Kubernetes provider for the later layers; its identity survives kubeconfig renewal (K1). */
+  public readonly kubernetesProvider: k8s.Provider;
+  public readonly clientCertificateExpiry: pulumi.Output<string>;
+
+  constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:talos:Cluster", name, {}, opts);
+    const { cluster } = args.settings;
+    const { derived } = args;
+
+    // A lower talosVersion on Secrets would regenerate the cluster PKI (T1): fix it at creation.
+    const secrets = new talos.machine.Secrets(
+      `${name}-secrets`,
+      { talosVersion: cluster.talosVersion },
+      {
+        parent: this,
+        protect: true,
+        ignoreChanges: ["talosVersion"],
+        additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
+      },
+    );
+    const machineSecrets = secrets.machineSecrets.apply(machineSecretsInput);
+    const clientConfiguration = {
+      caCertificate: secrets.clientConfiguration.caCertificate,
+      clientCertificate: secrets.clientConfiguration.clientCertificate,
+      clientKey: secrets.clientConfiguration.clientKey,
+    };
+
+    const applies = new Map<string, talos.machine.ConfigurationApply>();
+    for (const node of args.nodes) {
+      const vm = args.vms[node.name];
+      if (vm === undefined) throw new pulumi.ResourceError(`no VM for node ${node.name}`, this);
+      const configPatches = pulumi
+        .all([args.installerImage, machineSecrets])
+        .apply(([installerImage, s]) =>
+          nodePatches({ node, settings: args.settings, derived, installerImage, secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret }).map(
+            (patch) => toYamlDocuments(patch.documents),
+          ),
+        );
+      const configuration = talos.machine.getConfigurationOutput(
+        {
+          clusterName: cluster.name,
+          clusterEndpoint: derived.clusterEndpoint,
+          machineType: node.role,
+          machineSecrets,
+          talosVersion: cluster.talosVersion,
+          kubernetesVersion: cluster.kubernetesVersion,
+          configPatches,
+          docs: false,
+          examples: false,
+        },
+        { parent: this },
+      );
+      applies.set(
+        node.name,
+        new talos.machine.ConfigurationApply(
+          `${name}-${node.name}`,
+          {
+            clientConfiguration,
+            machineConfigurationInput: configuration.machineConfiguration,
+            node: node.address,
+            endpoint: node.address,
+            timeouts: { create: slowOperation, update: slowOperation },
+          },
+          // Apply reads nothing back from the node, so a new VM must force a new apply (T8).
+          { parent: this, dependsOn: [vm], replaceWith: [vm] },
+        ),
+      );
+    }
+
+    const bootstrapNode = derived.bootstrapNode;
+    const bootstrapVm = args.vms[bootstrapNode.name];
+    const bootstrapApply = applies.get(bootstrapNode.name);
+    if (bootstrapVm === undefined || bootstrapApply === undefined) {
+      throw new pulumi.ResourceError(`bootstrap node ${bootstrapNode.name} has no VM`, this);
+    }
+    // Bootstrap runs once per etcd; re-running it against a live member fails (T4).
+    const bootstrap = new talos.machine.Bootstrap(
+      `${name}-bootstrap`,
+      { clientConfiguration, node: bootstrapNode.address, endpoint: bootstrapNode.address, timeouts: { create: slowOperation } },
+      { parent: this, dependsOn: [bootstrapApply], replaceWith: [bootstrapVm] },
+    );
+
+    const controlPlaneAddresses = derived.controlPlanes.map((n) => n.address);
+    // A preview must never block on a live cluster (or fail for want of one), so only a real run waits.
+    const healthy: pulumi.Input<pulumi.Resource[]> = pulumi.runtime.isDryRun()
+      ? [bootstrap]
+      : talos.cluster
+          .getHealthOutput(
+            {
+              clientConfiguration,
+              controlPlaneNodes: controlPlaneAddresses,
+              workerNodes: derived.workers.map((n) => n.address),
+              endpoints: controlPlaneAddresses,
+              timeouts: { read: slowOperation },
+            },
+            { parent: this, dependsOn: [bootstrap, ...applies.values()] },
+          )
+          .apply((): pulumi.Resource[] => [bootstrap]);
+
+    const kubeconfig = new talos.cluster.Kubeconfig(
+      `${name}-kubeconfig`,
+      {
+        clientConfiguration,
+        node: bootstrapNode.address,
+        endpoint: derived.endpointHost,
+        certificateRenewalDuration: kubeconfigRenewal,
+        timeouts: { create: slowOperation, update: slowOperation },
+      },
+      { parent: this, dependsOn: healthy },
+    );
+    this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw);
+
+    this.talosconfig = pulumi.secret(
+      talos.client.getConfigurationOutput(
+        { clusterName: cluster.name, clientConfiguration, endpoints: controlPlaneAddresses, nodes: args.nodes.map((n) => n.address) },
+        { parent: this },
+      ).talosConfig,
+    );
+    this.clientCertificateExpiry = pulumi.unsecret(secrets.clientConfiguration.clientCertificate.apply(certificateExpiry));
+
+    this.kubernetesProvider = new k8s.Provider(
+      `${name}-kubernetes`,
+      // A stable identifier stops an unknown or renewed kubeconfig from replacing every resource under it (K1).
+      { kubeconfig: this.kubeconfig, clusterIdentifier: `talos-${cluster.name}` },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      talosconfig: this.talosconfig,
+      clientCertificateExpiry: this.clientCertificateExpiry,
+    });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Talos machine-config patches, one pure function per concern, numbered in the
+ * order they are applied. The types mirror the Talos v1.13 config schema
+ * (talos.dev/v1.13, test/fixtures/schemas/talos-config.schema.json); every
+ * document is validated against it in test/talos/patches.test.ts.
+ */
+import type { ClusterNode, Derived, Settings } from "../config";
+import { systemDisk } from "../proxmox/documents";
+
+/** The v1alpha1 main document, as far as these patches touch it. */
+export interface MachineConfigPatch {
+  machine?: {
+    install?: { disk?: string; image?: string; wipe?: boolean };
+    certSANs?: string[];
+    nodeLabels?: Record<string, string>;
+  };
+  cluster?: {
+    secretboxEncryptionSecret?: string;
+    allowSchedulingOnControlPlanes?: boolean;
+    apiServer?: { certSANs?: string[] };
+  };
+}
+
+interface Versioned<Kind extends string> {
+  apiVersion: "v1alpha1";
+  kind: Kind;
+}
+
+interface EncryptionKey {
+  slot: number;
+  tpm: { checkSecurebootStatusOnEnroll: boolean };
+  lockToState?: boolean;
+}
+
+export interface VolumeConfig extends Versioned<"VolumeConfig"> {
+  name: "STATE" | "EPHEMERAL";
+  encryption: { provider: "luks2"; keys: EncryptionKey[] };
+}
+
+export interface HostnameConfig extends Versioned<"HostnameConfig"> {
+  hostname: string;
+  auto: "off";
+}
+
+export interface LinkAliasConfig extends Versioned<"LinkAliasConfig"> {
+  name: string;
+  selector: { match: string };
+}
+
+export interface LinkConfig extends Versioned<"LinkConfig"> {
+  name: string;
+  addresses: { address: string }[];
+  routes: { gateway: string }[];
+}
+
+export interface DHCPv4Config extends Versioned<"DHCPv4Config"> {
+  name: string;
+}
+
+export interface ResolverConfig extends Versioned<"ResolverConfig"> {
+  nameservers: { address: string }[];
+}
+
+export interface Layer2VIPConfig extends Versioned<"Layer2VIPConfig"> {
+  name: string;
+  link: string;
+}
+
+export type TalosDocument =
+  | MachineConfigPatch
+  | VolumeConfig
+  | HostnameConfig
+  | LinkAliasConfig
+  | LinkConfig
+  | DHCPv4Config
+  | ResolverConfig
+  | Layer2VIPConfig;
+
+/** A named patch: one or more documents sent as one multi-document YAML patch. */
+export interface Patch {
+  name: string;
+  documents: TalosDocument[];
+}
+
+/** Alias of the node's NIC, found by its MAC so the name does not depend on PCI order. */
+export const linkAlias = "lan0";
+
+/** 01: install to the VM's system disk with the Secure Boot installer of the ISO's schematic (T5, T6). */
+export function installPatch(installerImage: string): Patch {
+  return {
+    name: "01-install",
+    documents: [{ machine: { install: { disk: systemDisk.device, image: installerImage, wipe: false } } }],
+  };
+}
+
+/** 02: hostname, NIC by MAC, static address or DHCP reservation, resolvers, and the VIP on control planes. */
+export function networkPatch(node: ClusterNode, network: Settings["cluster"]["network"], derived: Derived, vip: string | undefined): Patch {
+  const addressing: LinkConfig | DHCPv4Config =
+    network.mode === "static"
+      ? {
+          apiVersion: "v1alpha1",
+          kind: "LinkConfig",
+          name: linkAlias,
+          addresses: [{ address: `${node.address}/${derived.subnet.prefixLength}` }],
+          routes: [{ gateway: network.gateway }],
+        }
+      : { apiVersion: "v1alpha1", kind: "DHCPv4Config", name: linkAlias };
+  const documents: TalosDocument[] = [
+    { apiVersion: "v1alpha1", kind: "HostnameConfig", hostname: node.name, auto: "off" },
+    {
+      apiVersion: "v1alpha1",
+      kind: "LinkAliasConfig",
+      name: linkAlias,
+      selector: { match: `mac(link.permanent_addr) == "${node.mac.toLowerCase()}"` },
+    },
+    addressing,
+    { apiVersion: "v1alpha1", kind: "ResolverConfig", nameservers: network.nameservers.map((address) => ({ address })) },
+  ];
+  if (vip !== undefined && node.role === "controlplane") {
+    documents.push({ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: vip, link: linkAlias });
+  }
+  return { name: "02-network", documents };
+}
+
+const tpmKey = (extra: Partial<EncryptionKey> = {}): EncryptionKey => ({
+  slot: 0,
+  // Refuse to seal a key while Secure Boot is off: such a key would not be bound to the signed boot chain.
+  tpm: { checkSecurebootStatusOnEnroll: true },
+  ...extra,
+});
+
+/**
+ * 03: LUKS2 on STATE and EPHEMERAL with keys sealed to the VM's TPM. EPHEMERAL
+ * is also locked to STATE's salt, so it cannot be opened next to another STATE;
+ * STATE itself cannot lock to itself.
+ */
+export function diskEncryptionPatch(): Patch {
+  return {
+    name: "03-disk-encryption",
+    documents: [
+      { apiVersion: "v1alpha1", kind: "VolumeConfig", name: "STATE", encryption: { provider: "luks2", keys: [tpmKey()] } },
+      {
+        apiVersion: "v1alpha1",
+        kind: "VolumeConfig",
+        name: "EPHEMERAL",
+        encryption: { provider: "luks2", keys: [tpmKey({ lockToState: true })] },
+      },
+    ],
+  };
+}
+
+/**
+ * 04: encrypt Kubernetes Secrets in etcd with secretbox. The key comes from the
+ * machine secrets; setting it explicitly keeps it whatever the config contract
+ * would emit by default.
+ */
+export function secretboxPatch(secretboxEncryptionSecret: string): Patch {
+  return { name: "04-secretbox", documents: [{ cluster: { secretboxEncryptionSecret } }] };
+}
+
+/** 05: API names, and workloads on control planes when there are no workers to run them. */
+export function clusterPatch(derived: Derived): Patch {
+  return {
+    name: "05-cluster",
+    documents: [
+      {
+        machine: { certSANs: derived.certSans },
+        cluster: { apiServer: { certSANs: derived.certSans }, allowSchedulingOnControlPlanes: derived.workers.length === 0 },
+      },
+    ],
+  };
+}
+
+/** Every patch for one node, in order. */
+export function nodePatches(args: {
+  node: ClusterNode;
+  settings: Pick<Settings, "cluster">;
+  derived: Derived;
+  installerImage: string;
+  secretboxEncryptionSecret: string;
+}): Patch[] {
+  const { node, settings, derived } = args;
+  return [
+    installPatch(args.installerImage),
+    networkPatch(node, settings.cluster.network, derived, settings.cluster.vip),
+    diskEncryptionPatch(),
+    secretboxPatch(args.secretboxEncryptionSecret),
+    clusterPatch(derived),
+  ];
+}

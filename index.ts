@@ -1,0 +1,49 @@
+/**
+ * A secure homelab Kubernetes cluster, layer by layer:
+ * Proxmox VMs → Talos (Secure Boot, TPM-sealed LUKS2, secretbox) → Flux with
+ * SOPS → External Secrets with 1Password. This file reads the config and wires
+ * the layers; each layer lives in components/<layer>/.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { loadConfig } from "./components/config";
+import { Flux } from "./components/flux";
+import { TalosMachines } from "./components/proxmox";
+import { ExternalSecrets } from "./components/secrets";
+import { TalosCluster } from "./components/talos";
+
+export = async () => {
+  const { settings, derived, secrets, onePasswordCredentials, ageRecipient } = await loadConfig();
+
+  const machines = new TalosMachines("pve", { settings, nodes: settings.nodes, apiToken: secrets.proxmoxApiToken });
+  const cluster = new TalosCluster("talos", {
+    settings,
+    derived,
+    nodes: settings.nodes,
+    vms: machines.vms,
+    installerImage: machines.installerImage,
+  });
+  const flux = new Flux("flux", {
+    flux: settings.flux,
+    provider: cluster.kubernetesProvider,
+    sopsAgeKey: secrets.sopsAgeKey,
+    ...(secrets.fluxGitToken ? { gitToken: secrets.fluxGitToken } : {}),
+  });
+  new ExternalSecrets(
+    "eso",
+    { onePassword: settings.onePassword, credentials: onePasswordCredentials, provider: cluster.kubernetesProvider },
+    { dependsOn: [flux] },
+  );
+
+  return {
+    kubeconfig: cluster.kubeconfig,
+    talosconfig: cluster.talosconfig,
+    clientCertificateExpiry: cluster.clientCertificateExpiry,
+    clusterEndpoint: pulumi.output(derived.clusterEndpoint),
+    nodeAddresses: pulumi.output(Object.fromEntries(settings.nodes.map((n) => [n.name, n.address]))),
+    talosVersion: pulumi.output(settings.cluster.talosVersion),
+    kubernetesVersion: pulumi.output(settings.cluster.kubernetesVersion),
+    installerImage: machines.installerImage,
+    ageRecipient: pulumi.output(ageRecipient),
+  };
+};

@@ -1,0 +1,88 @@
+/**
+ * Every file in test/fixtures/bad-configs is one bad stack config and the
+ * exact problems it must produce. Adding a case is adding a file.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+
+import { ConfigError, type ConfigProblem } from "../../components/config";
+import { validateConfig } from "../../components/config/validate";
+import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "../support/fixtures";
+import { runFailingProgram } from "../support/harness";
+
+interface BadConfig {
+  description: string;
+  /** Deep-merged over the single-node example; null removes a key; arrays replace. */
+  settings?: Settings;
+  /** Secret values to replace; null removes; "__GENERATED__" adds the generated value; "__DOUBLE__" encodes the credentials file twice. */
+  secrets?: Partial<Record<keyof GeneratedSecrets, string | null>>;
+  /** Secrets set without --secret. */
+  plaintext?: (keyof GeneratedSecrets)[];
+  problems: ConfigProblem[];
+}
+
+const dir = join(__dirname, "..", "fixtures", "bad-configs");
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()
+  .map((file) => ({ file, ...(parseYaml(readFileSync(join(dir, file), "utf8")) as BadConfig) }));
+
+function overlay(base: Settings, patch: Settings): Settings {
+  const out: Settings = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    if (value === null) delete out[key];
+    else if (typeof value === "object" && !Array.isArray(value) && typeof current === "object" && current !== null && !Array.isArray(current)) {
+      out[key] = overlay(current as Settings, value as Settings);
+    } else out[key] = value;
+  }
+  return out;
+}
+
+async function build(fixture: BadConfig) {
+  const generated = await generateSecrets();
+  const secrets: Partial<GeneratedSecrets> = connectSecrets(generated);
+  for (const [key, value] of Object.entries(fixture.secrets ?? {}) as [keyof GeneratedSecrets, string | null][]) {
+    if (value === null) delete secrets[key];
+    else if (value === "__GENERATED__") secrets[key] = generated[key];
+    else if (value === "__DOUBLE__") secrets[key] = Buffer.from(generated.onePasswordCredentials).toString("base64");
+    else secrets[key] = value;
+  }
+  return stackConfig(overlay(singleNodeSettings(), fixture.settings ?? {}), secrets, fixture.plaintext ?? []);
+}
+
+describe("bad stack configs", () => {
+  it("has at least 25 cases", () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("the unmodified example is valid, so each case fails for its own reason", async () => {
+    const { config, secretKeys } = await build({ description: "none", problems: [] });
+    expect(() => validateConfig(config, (k) => secretKeys.includes(k))).not.toThrow();
+  });
+
+  describe.each(fixtures)("$file: $description", (fixture) => {
+    it("reports exactly its problems, each naming the key", async () => {
+      const { config, secretKeys } = await build(fixture);
+      let error: unknown;
+      try {
+        validateConfig(config, (k) => secretKeys.includes(k));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual(fixture.problems);
+    });
+
+    it("registers no resource and fails with one message listing every problem", async () => {
+      const { error, registrations } = await runFailingProgram(await build(fixture));
+      expect(registrations).toEqual([]);
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      for (const problem of fixture.problems) expect(message).toContain(`${problem.key}: ${problem.message}`);
+    });
+  });
+});

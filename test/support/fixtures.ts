@@ -1,0 +1,106 @@
+/**
+ * Stack configs for tests. Every secret is generated at test time; nothing
+ * that looks like a real key is committed.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+
+const base64url = (bytes: number) => randomBytes(bytes).toString("base64url");
+
+export interface GeneratedSecrets {
+  proxmoxApiToken: string;
+  sopsAgeKey: string;
+  onePasswordCredentials: string;
+  onePasswordConnectToken: string;
+  onePasswordServiceAccountToken: string;
+  fluxGitToken: string;
+}
+
+export async function generateAgeIdentity(): Promise<string> {
+  const age = await import("age-encryption");
+  return age.generateX25519Identity();
+}
+
+/** A credentials file with the fields Connect writes, random values, encoded once. */
+export function fakeCredentialsFile(): string {
+  const file = {
+    verifier: { salt: base64url(16), localHash: base64url(32) },
+    encCredentials: { kid: "localauthv2keykid", enc: "A256GCM", cty: "b5+jwk+json", iv: base64url(12), data: base64url(512) },
+    version: "2",
+    deviceUuid: base64url(16),
+    uniqueKey: { alg: "A256GCM", ext: true, k: base64url(32), key_ops: ["decrypt", "encrypt"], kty: "oct", kid: base64url(16) },
+  };
+  return Buffer.from(JSON.stringify(file)).toString("base64");
+}
+
+export async function generateSecrets(): Promise<GeneratedSecrets> {
+  return {
+    proxmoxApiToken: `pulumi@pve!homelab=${randomUUID()}`,
+    sopsAgeKey: await generateAgeIdentity(),
+    onePasswordCredentials: fakeCredentialsFile(),
+    onePasswordConnectToken: `${base64url(24)}.${base64url(96)}.${base64url(64)}`,
+    onePasswordServiceAccountToken: `ops_${base64url(120)}`,
+    fluxGitToken: `gitpat_${base64url(30)}`,
+  };
+}
+
+export type Settings = Record<string, unknown>;
+
+/** The single-node example: one control plane that also runs workloads. */
+export function singleNodeSettings(): Settings {
+  return {
+    proxmox: { endpoint: "https://pve.example.lan:8006/", node: "pve", isoDatastore: "local", vmDatastore: "local-lvm", bridge: "vmbr0" },
+    cluster: {
+      name: "homelab",
+      network: { subnet: "192.168.10.0/24", gateway: "192.168.10.1", nameservers: ["192.168.10.1"] },
+    },
+    nodes: [{ name: "talos-cp-1", role: "controlplane", vmId: 800, mac: "BC:24:11:00:00:01", address: "192.168.10.41" }],
+    flux: { url: "https://github.com/example/homelab-gitops.git", branch: "main", path: "clusters/homelab" },
+    onePassword: { mode: "connect", vaults: ["homelab", "shared"] },
+  };
+}
+
+/** `count` nodes: three control planes behind a VIP, the rest workers, spread over two Proxmox hosts. */
+export function multiNodeSettings(count: number): Settings {
+  const settings = singleNodeSettings();
+  const controlPlanes = Math.min(3, count);
+  settings["cluster"] = { ...(settings["cluster"] as object), vip: "192.168.10.40" };
+  settings["nodes"] = Array.from({ length: count }, (_, i) => {
+    const role = i < controlPlanes ? "controlplane" : "worker";
+    const hex = (i + 1).toString(16).padStart(2, "0").toUpperCase();
+    return {
+      name: role === "controlplane" ? `talos-cp-${i + 1}` : `talos-worker-${i + 1 - controlPlanes}`,
+      role,
+      proxmoxNode: i % 2 === 0 ? "pve" : "pve2",
+      vmId: 800 + i,
+      mac: `BC:24:11:00:00:${hex}`,
+      address: `192.168.10.${41 + i}`,
+    };
+  });
+  return settings;
+}
+
+export interface StackConfig {
+  config: Record<string, string>;
+  secretKeys: string[];
+}
+
+/** Turns settings and secrets into the engine's raw config, secrets flagged as stored encrypted. */
+export function stackConfig(settings: Settings, secrets: Partial<GeneratedSecrets>, plaintext: string[] = []): StackConfig {
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (value !== undefined) config[`homelab:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(secrets)) {
+    if (value === undefined) continue;
+    config[`homelab:${key}`] = value;
+    if (!plaintext.includes(key)) secretKeys.push(`homelab:${key}`);
+  }
+  return { config, secretKeys };
+}
+
+/** Secrets for the Connect mode (the default fixture): no service-account token, no Git token. */
+export function connectSecrets(all: GeneratedSecrets): Partial<GeneratedSecrets> {
+  const { onePasswordServiceAccountToken: _unused, fluxGitToken: _none, ...rest } = all;
+  return rest;
+}

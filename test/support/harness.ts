@@ -1,0 +1,260 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mock runtime and records
+ * what the engine would see: every registration with its parent, dependencies,
+ * property dependencies, provider, options and inputs (and which inputs are
+ * secret), every invoke, and the stack outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+import { behaviours, type Behaviour } from "./mocks";
+
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const sigKey = "4dabf18193072939515e22adb298388d";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface Registration {
+  /** Order in which the SDK sent the registration (after its dependencies resolved). */
+  seq: number;
+  /** Order in which the registration's response came back. */
+  doneSeq: number;
+  type: string;
+  name: string;
+  urn: string;
+  parent: string;
+  custom: boolean;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** Provider reference (`urn::id`), empty for the default provider. */
+  provider: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: Record<string, unknown>;
+  /** Inputs as sent, with secret markers intact. */
+  rawInputs: Record<string, unknown>;
+  /** Dotted paths of input values sent as secrets. */
+  secretPaths: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  replaceWith: string[];
+  additionalSecretOutputs: string[];
+  /** Outputs the mock returned for this resource. */
+  state: Record<string, unknown>;
+}
+
+export interface InvokeRecord {
+  seq: number;
+  doneSeq: number;
+  token: string;
+  args: Record<string, unknown>;
+}
+
+export interface StackOutput {
+  value: unknown;
+  secret: boolean;
+  known: boolean;
+}
+
+export interface ProgramRun {
+  registrations: Registration[];
+  invokes: InvokeRecord[];
+  outputs: Record<string, StackOutput>;
+  /** Every registration of a type token. */
+  ofType(type: string): Registration[];
+  /** The single registration of a type (optionally whose name ends with `suffix`); throws otherwise. */
+  one(type: string, suffix?: string): Registration;
+  byUrn(urn: string): Registration;
+}
+
+export interface RunOptions {
+  config: Record<string, string>;
+  secretKeys: string[];
+  preview?: boolean;
+  /** Per-token overrides of the default mock behaviour. */
+  overrides?: Partial<Record<string, Behaviour>>;
+}
+
+type Struct = { toJavaScript(): Record<string, unknown> };
+type ListValue = { getUrnsList(): string[] };
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(callback: (value: ListValue, key: string) => void): void };
+  getProvider(): string;
+  getObject(): Struct;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
+  getReplaceWithList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+interface InvokeRequest {
+  getTok(): string;
+  getArgs(): Struct;
+}
+type Callback = (err: unknown, response: unknown) => void;
+
+function isSecretMarker(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[sigKey] === secretSig;
+}
+
+/** Unwraps secret markers and collects the paths where they were. */
+export function unwrapSecrets(value: unknown, path = "", found: string[] = []): unknown {
+  if (isSecretMarker(value)) {
+    found.push(path);
+    return unwrapSecrets(value.value, path, []);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, found)]));
+  }
+  return value;
+}
+
+/** Every plain (non-secret) string in a value as sent to the engine. */
+export function plainStrings(value: unknown): string[] {
+  if (isSecretMarker(value)) return [];
+  if (typeof value === "string") return value === unknownValue ? [] : [value];
+  if (Array.isArray(value)) return value.flatMap(plainStrings);
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(plainStrings);
+  return [];
+}
+
+/** Wraps the mock monitor's RPCs so every registration and invoke is recorded, then handled as usual. */
+class Recorder {
+  private seq = 0;
+  readonly registrations: Registration[] = [];
+  readonly invokes: InvokeRecord[] = [];
+
+  constructor(monitor: MockMonitor) {
+    const register = monitor.registerResource.bind(monitor);
+    const invoke = monitor.invoke.bind(monitor);
+    monitor.registerResource = (req: RegisterRequest, callback: Callback) => register(req, this.recordRegistration(req, callback));
+    monitor.invoke = (req: InvokeRequest, callback: Callback) => invoke(req, this.recordInvoke(req, callback));
+  }
+
+  private recordRegistration(req: RegisterRequest, callback: Callback): Callback {
+    const rawInputs = req.getObject().toJavaScript();
+    const secretPaths: string[] = [];
+    const inputs = unwrapSecrets(rawInputs, "", secretPaths) as Record<string, unknown>;
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+      propertyDependencies[key] = deps.getUrnsList();
+    });
+    const registration: Registration = {
+      seq: ++this.seq,
+      doneSeq: 0,
+      type: req.getType(),
+      name: req.getName(),
+      urn: "",
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      provider: req.getProvider(),
+      inputs,
+      rawInputs,
+      secretPaths,
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      ignoreChanges: req.getIgnorechangesList(),
+      replaceWith: req.getReplaceWithList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      state: {},
+    };
+    this.registrations.push(registration);
+    return (err, response) => {
+      registration.doneSeq = ++this.seq;
+      const r = response as { getUrn(): string; getObject(): Struct } | undefined;
+      if (r) {
+        registration.urn = r.getUrn();
+        registration.state = unwrapSecrets(r.getObject().toJavaScript()) as Record<string, unknown>;
+      }
+      callback(err, response);
+    };
+  }
+
+  private recordInvoke(req: InvokeRequest, callback: Callback): Callback {
+    const record: InvokeRecord = { seq: ++this.seq, doneSeq: 0, token: req.getTok(), args: unwrapSecrets(req.getArgs().toJavaScript()) as Record<string, unknown> };
+    this.invokes.push(record);
+    return (err, response) => {
+      record.doneSeq = ++this.seq;
+      callback(err, response);
+    };
+  }
+}
+
+interface OutputInternals {
+  promise(): Promise<unknown>;
+  isKnown: Promise<boolean>;
+  isSecret: Promise<boolean>;
+}
+
+type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
+
+async function loadProgram(): Promise<Program> {
+  const mod = (await import("../../index.js")) as unknown as { default?: Program } & Program;
+  return typeof mod.default === "function" ? mod.default : mod;
+}
+
+/** Waits until no registration or invoke is in flight. */
+async function settle(): Promise<void> {
+  const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs?: () => Promise<void> };
+  if (runtime.waitForRPCs === undefined) throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs");
+  await runtime.waitForRPCs();
+}
+
+async function start(options: RunOptions): Promise<{ recorder: Recorder; program: Program }> {
+  const preview = options.preview ?? false;
+  const mocks = behaviours({ preview, overrides: options.overrides ?? {} });
+  await pulumi.runtime.setMocks(mocks, "homelab", "homelab", preview);
+  const recorder = new Recorder(pulumi.runtime.getMonitor() as unknown as MockMonitor);
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+  return { recorder, program: await loadProgram() };
+}
+
+/** Evaluates index.ts once with the given config; rejects with the program's error. */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+  const { recorder, program } = await start(options);
+  const exported = await program();
+  await settle();
+  const outputs: Record<string, StackOutput> = {};
+  for (const [key, output] of Object.entries(exported)) {
+    const o = output as unknown as OutputInternals;
+    outputs[key] = { value: await o.promise(), known: await o.isKnown, secret: await o.isSecret };
+  }
+  await settle();
+
+  const registrations = recorder.registrations;
+  return {
+    registrations,
+    invokes: recorder.invokes,
+    outputs,
+    ofType: (type) => registrations.filter((r) => r.type === type),
+    one: (type, suffix) => {
+      const found = registrations.filter((r) => r.type === type && (suffix === undefined || r.name.endsWith(suffix)));
+      if (found.length !== 1) throw new Error(`expected one ${type}${suffix ? ` named *${suffix}` : ""}, found ${found.length}`);
+      return found[0] as Registration;
+    },
+    byUrn: (urn) => {
+      const found = registrations.find((r) => r.urn === urn);
+      if (!found) throw new Error(`no registration with urn ${urn}`);
+      return found;
+    },
+  };
+}
+
+/** Evaluates index.ts expecting it to fail; returns the error and whatever was registered before it. */
+export async function runFailingProgram(options: RunOptions): Promise<{ error: unknown; registrations: Registration[] }> {
+  const { recorder, program } = await start(options);
+  try {
+    await program();
+  } catch (error) {
+    await settle();
+    return { error, registrations: recorder.registrations };
+  }
+  throw new Error("the program succeeded where a failure was expected");
+}

@@ -1,0 +1,126 @@
+import { parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+
+import {
+  clusterPatch,
+  diskEncryptionPatch,
+  installPatch,
+  linkAlias,
+  networkPatch,
+  nodePatches,
+  secretboxPatch,
+  type Patch,
+} from "../../components/talos/patches";
+import { toYamlDocuments } from "../../components/lib/yaml";
+import { multiNodeSettings } from "../support/fixtures";
+import { validFixture } from "../support/config";
+import { talosDocumentValidator } from "../support/schemas";
+
+const installer = "factory.talos.dev/metal-installer-secureboot/abc123:v1.13.9";
+const secretbox = Buffer.alloc(32, 7).toString("base64");
+
+/** What the provider receives: each patch serialised, then parsed back as Talos would. */
+function roundTrip(patch: Patch): Record<string, unknown>[] {
+  return parseAllDocuments(toYamlDocuments(patch.documents)).map((d) => d.toJS() as Record<string, unknown>);
+}
+
+describe("Talos patches", async () => {
+  const single = await validFixture();
+  const multi = await validFixture(multiNodeSettings(5));
+  const validate = talosDocumentValidator();
+  const allPatches = [single, multi].flatMap((config) =>
+    config.settings.nodes.flatMap((node) =>
+      nodePatches({ node, settings: config.settings, derived: config.derived, installerImage: installer, secretboxEncryptionSecret: secretbox }),
+    ),
+  );
+
+  it("every document of every patch validates against the Talos v1.13 schema", () => {
+    expect(allPatches.length).toBeGreaterThan(10);
+    for (const patch of allPatches) {
+      for (const document of roundTrip(patch)) {
+        expect(validate(document), `${patch.name}: ${JSON.stringify(document)}`).toEqual([]);
+      }
+    }
+  });
+
+  it("the validator rejects a document Talos would reject", () => {
+    expect(validate({ apiVersion: "v1alpha1", kind: "VolumeConfig", name: "STATE", encryption: { provider: "luks1" } })).not.toEqual([]);
+    expect(validate({ machine: { network: { hostname: "x" } } })).not.toEqual([]);
+  });
+
+  it("patches come in their numbered order", () => {
+    const [node] = single.settings.nodes;
+    const names = nodePatches({ node: node!, settings: single.settings, derived: single.derived, installerImage: installer, secretboxEncryptionSecret: secretbox }).map((p) => p.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]);
+  });
+
+  it("installs the Secure Boot installer image to the VM's system disk without wiping", () => {
+    expect(roundTrip(installPatch(installer))).toEqual([{ machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } }]);
+  });
+
+  it("encrypts STATE and EPHEMERAL with LUKS2 and a TPM key that needs Secure Boot; EPHEMERAL locked to STATE", () => {
+    const docs = roundTrip(diskEncryptionPatch());
+    expect(docs.map((d) => d["name"])).toEqual(["STATE", "EPHEMERAL"]);
+    for (const doc of docs) {
+      expect(doc).toMatchObject({ apiVersion: "v1alpha1", kind: "VolumeConfig", encryption: { provider: "luks2" } });
+      const keys = (doc["encryption"] as { keys: Record<string, unknown>[] }).keys;
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatchObject({ slot: 0, tpm: { checkSecurebootStatusOnEnroll: true } });
+      expect(keys[0]).not.toHaveProperty("static");
+      expect(keys[0]).not.toHaveProperty("nodeID");
+    }
+    expect((docs[0]!["encryption"] as { keys: Record<string, unknown>[] }).keys[0]).not.toHaveProperty("lockToState");
+    expect((docs[1]!["encryption"] as { keys: Record<string, unknown>[] }).keys[0]).toHaveProperty("lockToState", true);
+  });
+
+  it("sets secretbox encryption of Secrets at rest to the machine secrets' key", () => {
+    expect(roundTrip(secretboxPatch(secretbox))).toEqual([{ cluster: { secretboxEncryptionSecret: secretbox } }]);
+  });
+
+  it("static mode: address with prefix, default route and resolvers on the NIC found by MAC", () => {
+    const node = single.settings.nodes[0]!;
+    const docs = roundTrip(networkPatch(node, single.settings.cluster.network, single.derived, undefined));
+    expect(docs.find((d) => d["kind"] === "LinkAliasConfig")).toEqual({
+      apiVersion: "v1alpha1",
+      kind: "LinkAliasConfig",
+      name: linkAlias,
+      selector: { match: 'mac(link.permanent_addr) == "bc:24:11:00:00:01"' },
+    });
+    expect(docs.find((d) => d["kind"] === "LinkConfig")).toMatchObject({
+      name: linkAlias,
+      addresses: [{ address: "192.168.10.41/24" }],
+      routes: [{ gateway: "192.168.10.1" }],
+    });
+    expect(docs.find((d) => d["kind"] === "HostnameConfig")).toMatchObject({ hostname: "talos-cp-1" });
+    expect(docs.find((d) => d["kind"] === "ResolverConfig")).toMatchObject({ nameservers: [{ address: "192.168.10.1" }] });
+    expect(docs.some((d) => d["kind"] === "Layer2VIPConfig")).toBe(false);
+  });
+
+  it("dhcp mode: DHCP on the NIC, no static address", () => {
+    const node = single.settings.nodes[0]!;
+    const docs = roundTrip(networkPatch(node, { ...single.settings.cluster.network, mode: "dhcp" }, single.derived, undefined));
+    expect(docs.find((d) => d["kind"] === "DHCPv4Config")).toMatchObject({ name: linkAlias });
+    expect(docs.some((d) => d["kind"] === "LinkConfig")).toBe(false);
+  });
+
+  it("puts the VIP on control planes only", () => {
+    const vip = multi.settings.cluster.vip;
+    expect(vip).toBe("192.168.10.40");
+    for (const node of multi.settings.nodes) {
+      const docs = roundTrip(networkPatch(node, multi.settings.cluster.network, multi.derived, vip));
+      const vips = docs.filter((d) => d["kind"] === "Layer2VIPConfig");
+      expect(vips, node.name).toEqual(node.role === "controlplane" ? [{ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: vip, link: linkAlias }] : []);
+    }
+  });
+
+  it("lets workloads onto control planes only when there are no workers, and names the endpoint in certificates", () => {
+    expect(roundTrip(clusterPatch(single.derived))[0]).toMatchObject({
+      cluster: { allowSchedulingOnControlPlanes: true, apiServer: { certSANs: ["192.168.10.41"] } },
+      machine: { certSANs: ["192.168.10.41"] },
+    });
+    const multiCluster = roundTrip(clusterPatch(multi.derived))[0] as { cluster: { allowSchedulingOnControlPlanes: boolean; apiServer: { certSANs: string[] } } };
+    expect(multiCluster.cluster.allowSchedulingOnControlPlanes).toBe(false);
+    expect(multiCluster.cluster.apiServer.certSANs).toEqual(["192.168.10.40", "192.168.10.41", "192.168.10.42", "192.168.10.43"]);
+  });
+});
