@@ -26,6 +26,14 @@ export function fluxOperatorValues(): Record<string, unknown> {
   return {
     installCRDs: true,
     resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "1Gi" } },
+    // Stated here rather than inherited, so a chart upgrade cannot loosen it silently.
+    securityContext: {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
   };
 }
 

@@ -61,7 +61,10 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     const secret = (id: string, namespace: k8s.core.v1.Namespace, args: k8s.types.input.core.v1.Secret) =>
       new k8s.core.v1.Secret(`${name}-${id}`, args, { parent: this, provider, dependsOn: [namespace] });
 
-    const esoNamespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: externalSecretsNamespace } }, { parent: this, provider });
+    // Children do not inherit a component's dependsOn; the roots of this layer's graph take it, so the
+    // whole layer waits for the previous one.
+    const roots = { parent: this, provider, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) };
+    const esoNamespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: externalSecretsNamespace } }, roots);
     this.operator = release("external-secrets", externalSecretsChart, esoNamespace, externalSecretsValues(), []);
 
     const credentials = args.credentials;
@@ -75,7 +78,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
 
     const storeDependsOn: pulumi.Resource[] = [this.operator, token];
     if (credentials.mode === "connect") {
-      const namespace = new k8s.core.v1.Namespace(`${name}-connect-namespace`, { metadata: { name: connectNamespace } }, { parent: this, provider });
+      const namespace = new k8s.core.v1.Namespace(`${name}-connect-namespace`, { metadata: { name: connectNamespace } }, roots);
       // `data` takes base64, so the file encoded once is stored as the raw JSON the server reads (C1).
       const credentialsFile = secret("connect-credentials", namespace, {
         metadata: { name: connectCredentialsSecret.name, namespace: connectNamespace },

@@ -72,6 +72,8 @@ export interface RunOptions {
   preview?: boolean;
   /** Per-token overrides of the default mock behaviour. */
   overrides?: Partial<Record<string, Behaviour>>;
+  /** Seed of provider-generated values; runs with the same seed share "state". */
+  seed?: string;
 }
 
 type Struct = { toJavaScript(): Record<string, unknown> };
@@ -209,7 +211,7 @@ async function settle(): Promise<void> {
 
 async function start(options: RunOptions): Promise<{ recorder: Recorder; program: Program }> {
   const preview = options.preview ?? false;
-  const mocks = behaviours({ preview, overrides: options.overrides ?? {} });
+  const mocks = behaviours({ preview, overrides: options.overrides ?? {}, ...(options.seed ? { seed: options.seed } : {}) });
   await pulumi.runtime.setMocks(mocks, "homelab", "homelab", preview);
   const recorder = new Recorder(pulumi.runtime.getMonitor() as unknown as MockMonitor);
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);

@@ -14,9 +14,24 @@ import type * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments, stringify } from "yaml";
 
 type Inputs = Record<string, unknown>;
-export type Behaviour = (inputs: Inputs, name: string) => Inputs | Promise<Inputs>;
+export type Behaviour = (inputs: Inputs, random: Generator) => Inputs | Promise<Inputs>;
 
-const random = (bytes = 32) => randomBytes(bytes).toString("base64");
+/**
+ * Provider-generated values are derived from a seed and the resource name, so
+ * a second run with the same seed sees the same "state", as a second
+ * `pulumi up` would. Each test process gets its own seed.
+ */
+const processSeed = randomBytes(16).toString("hex");
+function generator(seed: string, name: string) {
+  let counter = 0;
+  const bytes = (n: number) => {
+    let out = Buffer.alloc(0);
+    while (out.length < n) out = Buffer.concat([out, createHash("sha256").update(`${seed}/${name}/${counter++}`).digest()]);
+    return out.subarray(0, n);
+  };
+  return { base64: (n = 32) => bytes(n).toString("base64"), hex: (n: number) => bytes(n).toString("hex") };
+}
+type Generator = ReturnType<typeof generator>;
 
 /** A self-signed client certificate, made once per test process, valid for `days`. */
 let certificate: { cert: string; key: string } | undefined;
@@ -37,13 +52,13 @@ export function clientCertificate(days = 365): { cert: string; key: string } {
   return certificate;
 }
 
-function machineSecrets(): Inputs {
-  const pair = () => ({ cert: random(64), key: random(64) });
+function machineSecrets(random: Generator): Inputs {
+  const pair = () => ({ cert: random.base64(64), key: random.base64(64) });
   return {
-    certs: { etcd: pair(), k8s: pair(), k8sAggregator: pair(), k8sServiceaccount: { key: random(64) }, os: pair() },
-    cluster: { id: random(), secret: random() },
-    secrets: { bootstrapToken: `${randomBytes(3).toString("hex")}.${randomBytes(8).toString("hex")}`, secretboxEncryptionSecret: random() },
-    trustdinfo: { token: `${randomBytes(3).toString("hex")}.${randomBytes(8).toString("hex")}` },
+    certs: { etcd: pair(), k8s: pair(), k8sAggregator: pair(), k8sServiceaccount: { key: random.base64(64) }, os: pair() },
+    cluster: { id: random.base64(), secret: random.base64() },
+    secrets: { bootstrapToken: `${random.hex(3)}.${random.hex(8)}`, secretboxEncryptionSecret: random.base64() },
+    trustdinfo: { token: `${random.hex(3)}.${random.hex(8)}` },
   };
 }
 
@@ -65,11 +80,11 @@ function merge(base: Doc, patch: Doc): Doc {
  * patches (main document deep-merged, other documents added). The base never
  * carries secretbox, so only the program's own patch can put it there.
  */
-export function renderMachineConfiguration(inputs: Inputs): string {
+export function renderMachineConfiguration(inputs: Inputs, random: Generator): string {
   const secrets = inputs["machineSecrets"] as { cluster: { id: string; secret: string }; secrets: { bootstrapToken: string } };
   let main: Doc = {
     version: "v1alpha1",
-    machine: { type: inputs["machineType"], token: random(16), install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` } },
+    machine: { type: inputs["machineType"], token: random.base64(16), install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` } },
     cluster: {
       id: secrets.cluster.id,
       secret: secrets.cluster.secret,
@@ -90,19 +105,19 @@ export function renderMachineConfiguration(inputs: Inputs): string {
 }
 
 const resourceBehaviours: Record<string, Behaviour> = {
-  "talos:machine/secrets:Secrets": () => {
+  "talos:machine/secrets:Secrets": (_inputs, random) => {
     const cert = clientCertificate();
-    return { machineSecrets: machineSecrets(), clientConfiguration: { caCertificate: random(64), clientCertificate: cert.cert, clientKey: cert.key } };
+    return { machineSecrets: machineSecrets(random), clientConfiguration: { caCertificate: random.base64(64), clientCertificate: cert.cert, clientKey: cert.key } };
   },
   "talos:imageFactory/schematic:Schematic": (inputs) => ({
     id: createHash("sha256").update(String(inputs["schematic"])).digest("hex"),
   }),
-  "talos:cluster/kubeconfig:Kubeconfig": (inputs) => ({
+  "talos:cluster/kubeconfig:Kubeconfig": (inputs, random) => ({
     kubeconfigRaw: stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "homelab", cluster: { server: `https://${String(inputs["endpoint"])}:6443`, "certificate-authority-data": random(64) } }],
-      users: [{ name: "admin", user: { "client-certificate-data": random(64), "client-key-data": random(64) } }],
+      clusters: [{ name: "homelab", cluster: { server: `https://${String(inputs["endpoint"])}:6443`, "certificate-authority-data": random.base64(64) } }],
+      users: [{ name: "admin", user: { "client-certificate-data": random.base64(64), "client-key-data": random.base64(64) } }],
       contexts: [{ name: "admin@homelab", context: { cluster: "homelab", user: "admin" } }],
       "current-context": "admin@homelab",
     }),
@@ -126,7 +141,7 @@ const callBehaviours: Record<string, Behaviour> = {
       },
     };
   },
-  "talos:machine/getConfiguration:getConfiguration": (inputs) => ({ machineConfiguration: renderMachineConfiguration(inputs) }),
+  "talos:machine/getConfiguration:getConfiguration": (inputs, random) => ({ machineConfiguration: renderMachineConfiguration(inputs, random) }),
   "talos:client/getConfiguration:getConfiguration": (inputs) => {
     const client = inputs["clientConfiguration"] as Record<string, string>;
     return {
@@ -143,18 +158,26 @@ const callBehaviours: Record<string, Behaviour> = {
   },
 };
 
-export function behaviours(options: { preview: boolean; overrides: Partial<Record<string, Behaviour>> }): pulumi.runtime.Mocks {
+export interface MockOptions {
+  preview: boolean;
+  overrides: Partial<Record<string, Behaviour>>;
+  /** Same seed, same provider-generated values: a second run sees the first run's "state". */
+  seed?: string;
+}
+
+export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
+  const seed = options.seed ?? processSeed;
   return {
     async newResource(args) {
       const behaviour = options.overrides[args.type] ?? resourceBehaviours[args.type];
       if (options.preview) return { id: undefined, state: args.inputs as Inputs };
-      const { id, ...outputs } = (await behaviour?.(args.inputs as Inputs, args.name)) ?? {};
+      const { id, ...outputs } = (await behaviour?.(args.inputs as Inputs, generator(seed, `${args.type}::${args.name}`))) ?? {};
       return { id: typeof id === "string" ? id : `${args.name}-id`, state: { ...(args.inputs as Inputs), ...outputs } };
     },
     async call(args) {
       const behaviour = options.overrides[args.token] ?? callBehaviours[args.token];
       if (behaviour === undefined) throw new Error(`no mock for invoke ${args.token}`);
-      return { ...(args.inputs as Inputs), ...(await behaviour(args.inputs as Inputs, "")) };
+      return { ...(args.inputs as Inputs), ...(await behaviour(args.inputs as Inputs, generator(seed, `${args.token}::${JSON.stringify(args.inputs)}`))) };
     },
   };
 }

@@ -54,9 +54,28 @@ export function crdValidator(file: string, version: string): Validator {
   return validator;
 }
 
-/** A chart's values.schema.json, e.g. "eso-chart.values.schema.json". */
-export function valuesValidator(file: string): Validator {
-  const schema = JSON.parse(readFileSync(join(schemaDir, file), "utf8")) as Record<string, unknown>;
+type Values = Record<string, unknown>;
+const isValues = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Helm's coalescing of user values over chart defaults. */
+function coalesce(defaults: Values, values: Values): Values {
+  const out: Values = { ...defaults };
+  for (const [key, value] of Object.entries(values)) {
+    const base = out[key];
+    out[key] = isValues(base) && isValues(value) ? coalesce(base, value) : value;
+  }
+  return out;
+}
+
+/**
+ * A chart's values.schema.json, e.g. "eso-chart.values.schema.json". Helm
+ * validates the user's values merged over the chart's values.yaml, so when
+ * the defaults file is given they are merged first.
+ */
+export function valuesValidator(file: string, defaultsFile?: string): Validator {
+  const schema = JSON.parse(readFileSync(join(schemaDir, file), "utf8")) as Values;
   delete schema["$schema"];
-  return wrap(draft07().compile(schema));
+  const validate = wrap(draft07().compile(schema));
+  const defaults = defaultsFile === undefined ? {} : (parseYaml(readFileSync(join(schemaDir, defaultsFile), "utf8")) as Values);
+  return (values) => validate(isValues(values) ? coalesce(defaults, values) : values);
 }

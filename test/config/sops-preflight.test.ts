@@ -1,0 +1,93 @@
+/** The age/SOPS preflight: the recipient is derived and exported, and every *.sops.yaml must open. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { ConfigError } from "../../components/config";
+import { undecryptableSopsFiles } from "../../components/config/sops";
+import { connectSecrets, generateAgeIdentity, generateSecrets, singleNodeSettings, stackConfig } from "../support/fixtures";
+import { runFailingProgram } from "../support/harness";
+import { runExample } from "../support/program";
+import { recipientOf, sopsEncrypt } from "../support/sops";
+
+const checkouts: string[] = [];
+afterEach(() => {
+  for (const dir of checkouts.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function checkout(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "gitops-"));
+  checkouts.push(dir);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+const secret = (name: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name }, stringData: { password: "correct horse" } });
+
+describe("SOPS preflight", async () => {
+  const cluster = await generateAgeIdentity();
+  const recovery = await generateAgeIdentity();
+  const stranger = await generateAgeIdentity();
+  const [clusterRecipient, recoveryRecipient, strangerRecipient] = await Promise.all([cluster, recovery, stranger].map(recipientOf));
+
+  it("accepts files the cluster key opens, alone or beside a recovery recipient, at any depth; ignores .git", async () => {
+    const dir = checkout({
+      "infrastructure/storage/ceph.sops.yaml": await sopsEncrypt(secret("ceph"), [clusterRecipient!, recoveryRecipient!]),
+      "apps/db.sops.yaml": await sopsEncrypt(secret("db"), [clusterRecipient!]),
+      ".git/old.sops.yaml": "not even yaml: [",
+      "apps/readme.yaml": "plain: file",
+    });
+    expect(await undecryptableSopsFiles(dir, cluster)).toEqual([]);
+  });
+
+  it("names each file the key cannot open, with the recipients it was encrypted for", async () => {
+    const dir = checkout({
+      "ok.sops.yaml": await sopsEncrypt(secret("ok"), [clusterRecipient!]),
+      "infrastructure/cert-manager/ca.sops.yaml": await sopsEncrypt(secret("ca"), [strangerRecipient!, recoveryRecipient!]),
+      "apps/plain.sops.yaml": "apiVersion: v1\nkind: Secret\nstringData:\n  password: oops\n",
+    });
+    expect(await undecryptableSopsFiles(dir, cluster)).toEqual([
+      "apps/plain.sops.yaml is not SOPS-encrypted (no sops metadata); encrypt it with `sops --encrypt --in-place apps/plain.sops.yaml`",
+      `infrastructure/cert-manager/ca.sops.yaml is encrypted for ${strangerRecipient}, ${recoveryRecipient}, not for this stack's key ${clusterRecipient}; add ${clusterRecipient} to .sops.yaml and run \`sops updatekeys infrastructure/cert-manager/ca.sops.yaml\``,
+    ]);
+  });
+
+  it("exports the recipient of the stack's key, not as a secret", async () => {
+    const run = await runExample();
+    expect(run.outputs["ageRecipient"]).toEqual({ value: await recipientOf(String(run.secrets.sopsAgeKey)), secret: false, known: true });
+  });
+
+  it("stops the program before any resource when the checkout has a file the key cannot open", async () => {
+    const secrets = connectSecrets(await generateSecrets());
+    const dir = checkout({ "apps/app.sops.yaml": await sopsEncrypt(secret("app"), [strangerRecipient!]) });
+    const settings = singleNodeSettings();
+    settings["flux"] = { ...(settings["flux"] as object), localCheckout: dir };
+    const { error, registrations } = await runFailingProgram(stackConfig(settings, secrets));
+    expect(registrations).toEqual([]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.objectContaining({ key: "homelab:flux.localCheckout", message: expect.stringContaining(`apps/app.sops.yaml is encrypted for ${strangerRecipient}`) }),
+    ]);
+  });
+
+  it("runs when every file in the checkout opens", async () => {
+    const secrets = connectSecrets(await generateSecrets());
+    const dir = checkout({ "apps/app.sops.yaml": await sopsEncrypt(secret("app"), [await recipientOf(String(secrets.sopsAgeKey))]) });
+    const settings = singleNodeSettings();
+    settings["flux"] = { ...(settings["flux"] as object), localCheckout: dir };
+    const run = await runExample({ settings, secrets });
+    expect(run.registrations.length).toBeGreaterThan(10);
+  });
+
+  it("names a checkout that does not exist", async () => {
+    const settings = singleNodeSettings();
+    settings["flux"] = { ...(settings["flux"] as object), localCheckout: join(tmpdir(), "no-such-gitops-checkout") };
+    const { error } = await runFailingProgram(stackConfig(settings, connectSecrets(await generateSecrets())));
+    expect((error as ConfigError).problems[0]?.message).toMatch(/^cannot read .*no-such-gitops-checkout/);
+  });
+});

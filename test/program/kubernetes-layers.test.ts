@@ -1,0 +1,116 @@
+/** The Flux and External Secrets layers as registered, in both 1Password modes. */
+import { describe, expect, it } from "vitest";
+
+import { versions } from "../../components/lib/versions";
+import { generateSecrets, singleNodeSettings } from "../support/fixtures";
+import { Graph, providerUrn } from "../support/graph";
+import { runExample, types } from "../support/program";
+
+describe("Flux layer", async () => {
+  const run = await runExample();
+  const kubernetes = run.one(types.kubernetesProvider);
+
+  it("installs everything through the provider built from the Talos kubeconfig", () => {
+    const kubernetesResources = run.registrations.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(kubernetesResources.length).toBeGreaterThan(8);
+    for (const r of kubernetesResources) expect(providerUrn(r.provider), r.name).toBe(kubernetes.urn);
+  });
+
+  it("stores the age key as a secret under a key ending in .agekey, in flux-system", () => {
+    const secret = run.one(types.secret, "sops-age");
+    expect(secret.inputs["metadata"]).toMatchObject({ name: "sops-age", namespace: "flux-system" });
+    expect(secret.inputs["stringData"]).toEqual({ "age.agekey": run.secrets.sopsAgeKey });
+    expect(secret.secretPaths).toContain("stringData");
+  });
+
+  it("pins the flux-operator chart and waits for it", () => {
+    expect(run.one(types.release, "flux-operator").inputs).toMatchObject({
+      chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator",
+      version: versions.fluxOperatorChart,
+      namespace: "flux-system",
+      skipAwait: false,
+      createNamespace: false,
+    });
+  });
+
+  it("keeps Flux in the cluster if Pulumi ever deletes or replaces its objects", () => {
+    for (const r of [run.one(types.fluxInstance), run.one(types.release, "flux-operator"), run.one(types.namespace, "flux-namespace")]) {
+      expect(r.retainOnDelete, r.name).toBe(true);
+    }
+  });
+
+  it("creates no Git credentials for a public repository", () => {
+    expect(run.ofType(types.secret).some((s) => s.name.includes("git"))).toBe(false);
+    expect((run.one(types.fluxInstance).inputs["spec"] as { sync: object }).sync).not.toHaveProperty("pullSecret");
+  });
+
+  it("with a Git token, creates the pull secret first and points the sync at it", async () => {
+    const secrets = await generateSecrets();
+    const { onePasswordServiceAccountToken: _unused, ...withToken } = secrets;
+    const other = await runExample({ secrets: withToken });
+    const credentials = other.one(types.secret, "git-credentials");
+    expect(credentials.inputs["stringData"]).toEqual({ username: "git", password: secrets.fluxGitToken });
+    expect(credentials.secretPaths).toContain("stringData");
+    const instance = other.one(types.fluxInstance);
+    expect((instance.inputs["spec"] as { sync: object }).sync).toMatchObject({ pullSecret: "flux-git-credentials" });
+    expect(Graph.of(other).waitsFor(instance, credentials)).toBe(true);
+  });
+});
+
+describe("External Secrets layer", async () => {
+  const run = await runExample();
+
+  it("pins ESO with its CRDs and waits for it", () => {
+    expect(run.one(types.release, "external-secrets").inputs).toMatchObject({
+      chart: "external-secrets",
+      version: versions.externalSecretsChart,
+      repositoryOpts: { repo: "https://charts.external-secrets.io" },
+      namespace: "external-secrets",
+      values: { installCRDs: true },
+      skipAwait: false,
+    });
+  });
+
+  it("gives Connect its credentials file (base64 once, as Secret data) and ESO the token, both secret", () => {
+    const credentials = run.one(types.secret, "connect-credentials");
+    expect(credentials.inputs["data"]).toEqual({ "1password-credentials.json": run.secrets.onePasswordCredentials });
+    expect(credentials.secretPaths).toContain("data");
+    const token = run.one(types.secret, "eso-token");
+    expect(token.inputs["stringData"]).toEqual({ token: run.secrets.onePasswordConnectToken });
+    expect(token.inputs["metadata"]).toMatchObject({ namespace: "external-secrets" });
+  });
+
+  it("pins the Connect chart, with the operator off and no credentials in its values", () => {
+    const connect = run.one(types.release, "connect");
+    expect(connect.inputs).toMatchObject({
+      chart: "connect",
+      version: versions.onePasswordConnectChart,
+      repositoryOpts: { repo: "https://1password.github.io/connect-helm-charts" },
+      namespace: "onepassword-connect",
+      values: { operator: { create: false }, connect: { credentialsName: "op-credentials" } },
+    });
+    expect(JSON.stringify(connect.inputs["values"])).not.toContain(String(run.secrets.onePasswordCredentials));
+  });
+
+  it("the store reads the configured vaults in order, and waits until Ready", () => {
+    const store = run.one(types.clusterSecretStore);
+    expect(store.inputs["metadata"]).toMatchObject({ name: "onepassword", annotations: { "pulumi.com/waitFor": "condition=Ready" } });
+    expect(store.inputs["spec"]).toMatchObject({ provider: { onepassword: { vaults: { homelab: 1, shared: 2 } } } });
+  });
+
+  it("in SDK mode: no Connect server, the service-account token, a single-vault SDK store", async () => {
+    const secrets = await generateSecrets();
+    const settings = singleNodeSettings();
+    settings["onePassword"] = { mode: "sdk", vault: "homelab" };
+    const sdk = await runExample({
+      settings,
+      secrets: { proxmoxApiToken: secrets.proxmoxApiToken, sopsAgeKey: secrets.sopsAgeKey, onePasswordServiceAccountToken: secrets.onePasswordServiceAccountToken },
+    });
+    expect(sdk.ofType(types.release).map((r) => r.name).sort()).toEqual(["eso-external-secrets", "flux-operator"]);
+    expect(sdk.ofType(types.secret).some((s) => s.name.includes("connect"))).toBe(false);
+    expect(sdk.one(types.secret, "eso-token").inputs["stringData"]).toEqual({ token: secrets.onePasswordServiceAccountToken });
+    const store = sdk.one(types.clusterSecretStore);
+    expect(store.inputs["spec"]).toMatchObject({ provider: { onepasswordSDK: { vault: "homelab" } } });
+    expect(Graph.of(sdk).waitsFor(store, sdk.one(types.release, "external-secrets"))).toBe(true);
+  });
+});

@@ -1,0 +1,92 @@
+/** The Proxmox layer as registered: provider, schematic, ISO and VM settings made for Talos. */
+import { describe, expect, it } from "vitest";
+
+import { qemuGuestAgentExtension } from "../../components/proxmox/documents";
+import { vmIgnoreChanges } from "../../components/proxmox";
+import { versions } from "../../components/lib/versions";
+import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
+import { providerUrn } from "../support/graph";
+import { runExample, types } from "../support/program";
+
+describe("Proxmox layer", async () => {
+  const run = await runExample();
+  const vm = run.one(types.vm);
+  const iso = run.one(types.iso);
+  const provider = run.one(types.proxmoxProvider);
+
+  it("talks to the configured endpoint with the API token as a secret, TLS verified", () => {
+    // Provider inputs travel as strings: that is how the engine hands config to a provider plugin.
+    expect(provider.inputs).toMatchObject({ endpoint: "https://pve.example.lan:8006/", apiToken: run.secrets.proxmoxApiToken, insecure: "false" });
+    expect(provider.secretPaths).toContain("apiToken");
+    expect(providerUrn(vm.provider)).toBe(provider.urn);
+    expect(providerUrn(iso.provider)).toBe(provider.urn);
+  });
+
+  it("builds a UEFI q35 machine whose Secure Boot keys Talos enrols itself, with a TPM 2.0", () => {
+    expect(vm.inputs).toMatchObject({
+      bios: "ovmf",
+      machine: "q35",
+      efiDisk: { type: "4m", preEnrolledKeys: false, datastoreId: "local-lvm" },
+      tpmState: { version: "v2.0", datastoreId: "local-lvm" },
+    });
+  });
+
+  it("uses CPU type host, fixed memory without ballooning, virtio-scsi and the configured sizes", () => {
+    expect(vm.inputs).toMatchObject({
+      cpu: { type: "host", cores: 4, sockets: 1 },
+      memory: { dedicated: 8192, floating: 0 },
+      scsiHardware: "virtio-scsi-pci",
+      disks: [{ interface: "scsi0", size: 64, datastoreId: "local-lvm" }],
+    });
+  });
+
+  it("boots the Secure Boot ISO from ide2, the disk first, on a fixed MAC and VM id", () => {
+    expect(vm.inputs).toMatchObject({
+      cdrom: { interface: "ide2", fileId: `local:iso/${String(iso.inputs["fileName"])}` },
+      bootOrders: ["scsi0", "ide2"],
+      networkDevices: [{ bridge: "vmbr0", macAddress: "BC:24:11:00:00:01", model: "virtio" }],
+      vmId: 800,
+      nodeName: "pve",
+      stopOnDestroy: true,
+    });
+  });
+
+  it("is protected and ignores the fields the provider diffs forever", () => {
+    expect(vm.protect).toBe(true);
+    expect(vm.ignoreChanges).toEqual(vmIgnoreChanges);
+  });
+
+  it("downloads the ISO once, under a name unique to version and schematic", () => {
+    expect(iso.inputs).toMatchObject({ contentType: "iso", datastoreId: "local", nodeName: "pve", overwrite: false });
+    expect(String(iso.inputs["url"])).toMatch(/^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.13\.9\/metal-amd64-secureboot\.iso$/);
+    expect(iso.inputs["fileName"]).toMatch(new RegExp(`^talos-${versions.talos}-[0-9a-f]{12}-metal-amd64-secureboot\\.iso$`));
+  });
+
+  it("adds the guest agent to the schematic and enables it, together", () => {
+    expect(String(run.one(types.schematic).inputs["schematic"])).toContain(qemuGuestAgentExtension);
+    expect(vm.inputs["agent"]).toMatchObject({ enabled: true });
+  });
+
+  it("without the guest agent, neither the schematic nor the VM has it, and the image changes", async () => {
+    const settings = singleNodeSettings();
+    settings["cluster"] = { ...(settings["cluster"] as object), qemuGuestAgent: false };
+    const other = await runExample({ settings });
+    expect(String(other.one(types.schematic).inputs["schematic"])).not.toContain(qemuGuestAgentExtension);
+    expect(other.one(types.vm).inputs["agent"]).toEqual({ enabled: false });
+    expect(other.one(types.iso).inputs["url"]).not.toBe(iso.inputs["url"]);
+  });
+});
+
+describe("Proxmox layer with nodes on two hosts", async () => {
+  const run = await runExample({ settings: multiNodeSettings(5) });
+
+  it("downloads the ISO once per Proxmox host and puts each VM on its host with its own ISO", () => {
+    const isos = run.ofType(types.iso);
+    expect(isos.map((i) => i.inputs["nodeName"]).sort()).toEqual(["pve", "pve2"]);
+    for (const vm of run.ofType(types.vm)) {
+      const iso = isos.find((i) => i.inputs["nodeName"] === vm.inputs["nodeName"]);
+      expect(vm.dependencies).toContain(iso?.urn);
+    }
+    expect(run.ofType(types.vm).map((v) => v.inputs["vmId"]).sort()).toEqual([800, 801, 802, 803, 804]);
+  });
+});

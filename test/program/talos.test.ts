@@ -1,0 +1,144 @@
+/** The Talos layer as registered: secrets, rendered configs, apply, bootstrap, kubeconfig, outputs. */
+import { X509Certificate } from "node:crypto";
+
+import { parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+
+import { versions } from "../../components/lib/versions";
+import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
+import { clientCertificate } from "../support/mocks";
+import { invokes, runExample, types } from "../support/program";
+import { talosDocumentValidator } from "../support/schemas";
+
+const documentsOf = (yaml: unknown) => parseAllDocuments(String(yaml)).map((d) => d.toJS() as Record<string, unknown>);
+
+describe("Talos layer", async () => {
+  const run = await runExample();
+  const secrets = run.one(types.secrets);
+  const apply = run.one(types.apply);
+  const vm = run.one(types.vm);
+  const machineSecrets = secrets.state["machineSecrets"] as { secrets: { secretboxEncryptionSecret: string } };
+
+  it("generates machine secrets once, pinned to the Talos contract, protected, outputs secret", () => {
+    expect(secrets.inputs).toEqual({ talosVersion: versions.talos });
+    expect(secrets.protect).toBe(true);
+    expect(secrets.ignoreChanges).toContain("talosVersion");
+    expect(secrets.additionalSecretOutputs).toEqual(expect.arrayContaining(["machineSecrets", "clientConfiguration"]));
+  });
+
+  it("asks for a control-plane config from the pinned versions, cluster name and endpoint, with secrets rebuilt key by key", () => {
+    const [call] = run.invokes.filter((i) => i.token === invokes.machineConfiguration);
+    expect(call?.args).toMatchObject({
+      clusterName: "homelab",
+      clusterEndpoint: "https://192.168.10.41:6443",
+      machineType: "controlplane",
+      talosVersion: versions.talos,
+      kubernetesVersion: versions.kubernetes,
+      docs: false,
+      examples: false,
+    });
+    expect(call?.args["machineSecrets"]).toEqual(secrets.state["machineSecrets"]);
+    expect((call?.args["configPatches"] as string[]).length).toBe(5);
+  });
+
+  it("applies the rendered config to the node, secret, after and tied to its VM", () => {
+    expect(apply.inputs["node"]).toBe("192.168.10.41");
+    expect(apply.secretPaths).toContain("machineConfigurationInput");
+    expect(apply.dependencies).toContain(vm.urn);
+    expect(apply.replaceWith).toEqual([vm.urn]);
+    expect(apply.inputs["timeouts"]).toEqual({ create: "30m", update: "30m" });
+  });
+
+  it("the rendered config validates against the Talos schema and carries every patch", () => {
+    const docs = documentsOf(apply.inputs["machineConfigurationInput"]);
+    const validate = talosDocumentValidator();
+    for (const doc of docs) expect(validate(doc), JSON.stringify(doc)).toEqual([]);
+    const main = docs[0] as { machine: { install: { image: string; disk: string } }; cluster: { secretboxEncryptionSecret: string } };
+    expect(main.cluster.secretboxEncryptionSecret).toBe(machineSecrets.secrets.secretboxEncryptionSecret);
+    expect(docs.filter((d) => d["kind"] === "VolumeConfig").map((d) => d["name"])).toEqual(["STATE", "EPHEMERAL"]);
+    const [urls] = run.invokes.filter((i) => i.token === invokes.getUrls);
+    expect(main.machine.install.image).toBe(`factory.talos.dev/metal-installer-secureboot/${String(urls?.args["schematicId"])}:${versions.talos}`);
+    // The ISO the VM boots comes from the same schematic as the installer (T6).
+    expect(String(run.one(types.iso).inputs["url"])).toContain(`/image/${String(urls?.args["schematicId"])}/${versions.talos}/metal-amd64-secureboot.iso`);
+  });
+
+  it.each(["v1.11.5", "v1.12.4", versions.talos])("keeps secretbox in the rendered config with the %s contract", async (talosVersion) => {
+    const settings = singleNodeSettings();
+    settings["cluster"] = { ...(settings["cluster"] as object), talosVersion };
+    const other = await runExample({ settings });
+    const docs = documentsOf(other.one(types.apply).inputs["machineConfigurationInput"]);
+    const secretbox = (other.one(types.secrets).state["machineSecrets"] as typeof machineSecrets).secrets.secretboxEncryptionSecret;
+    expect((docs[0] as { cluster: { secretboxEncryptionSecret?: string } }).cluster.secretboxEncryptionSecret).toBe(secretbox);
+  });
+
+  it("bootstraps etcd once, on the first control plane, tied to its VM", () => {
+    const bootstrap = run.one(types.bootstrap);
+    expect(bootstrap.inputs).toMatchObject({ node: "192.168.10.41", endpoint: "192.168.10.41", timeouts: { create: "30m" } });
+    expect(bootstrap.dependencies).toContain(apply.urn);
+    expect(bootstrap.replaceWith).toEqual([vm.urn]);
+  });
+
+  it("reads the kubeconfig through the cluster endpoint, renewing its certificate three months early", () => {
+    const kubeconfig = run.one(types.kubeconfig);
+    expect(kubeconfig.inputs).toMatchObject({ node: "192.168.10.41", endpoint: "192.168.10.41", certificateRenewalDuration: "2160h" });
+  });
+
+  it("builds the Kubernetes provider from the kubeconfig, as a secret, with a stable cluster identity", () => {
+    const provider = run.one(types.kubernetesProvider);
+    expect(provider.inputs["clusterIdentifier"]).toBe("talos-homelab");
+    expect(provider.secretPaths).toContain("kubeconfig");
+    expect(provider.inputs["kubeconfig"]).toBe(run.one(types.kubeconfig).state["kubeconfigRaw"]);
+  });
+
+  it("exports kubeconfig and talosconfig as secrets, and the facts a person needs in the clear", () => {
+    const { outputs } = run;
+    expect(outputs["kubeconfig"]).toMatchObject({ secret: true, known: true });
+    expect(outputs["talosconfig"]).toMatchObject({ secret: true, known: true });
+    expect(String(outputs["talosconfig"]?.value)).toContain("192.168.10.41");
+    expect(outputs["nodeAddresses"]).toEqual({ value: { "talos-cp-1": "192.168.10.41" }, secret: false, known: true });
+    expect(outputs["talosVersion"]?.value).toBe(versions.talos);
+    expect(outputs["kubernetesVersion"]?.value).toBe(versions.kubernetes);
+    const expected = new Date(new X509Certificate(Buffer.from(clientCertificate().cert, "base64")).validTo).toISOString();
+    expect(outputs["clientCertificateExpiry"]).toEqual({ value: expected, secret: false, known: true });
+  });
+
+  it("a second evaluation with the same config and state registers identical inputs (no spurious diff)", async () => {
+    const seed = "same-state";
+    const first = await runExample({ seed, secrets: run.secrets });
+    const second = await runExample({ seed, secrets: run.secrets });
+    const inputsByUrn = (r: typeof first) => Object.fromEntries(r.registrations.map((x) => [x.urn, x.rawInputs]));
+    expect(Object.keys(inputsByUrn(second))).toEqual(Object.keys(inputsByUrn(first)));
+    expect(inputsByUrn(second)).toEqual(inputsByUrn(first));
+  });
+});
+
+describe("Talos layer with several nodes", async () => {
+  const run = await runExample({ settings: multiNodeSettings(5) });
+
+  it("applies a config to every node, each tied to its own VM, and bootstraps only the first control plane", () => {
+    const applies = run.ofType(types.apply);
+    expect(applies).toHaveLength(5);
+    const vms = new Map(run.ofType(types.vm).map((v) => [v.inputs["name"], v.urn]));
+    for (const apply of applies) {
+      const name = apply.name.replace(/^talos-/, "");
+      expect(apply.replaceWith).toEqual([vms.get(name)]);
+    }
+    expect(run.ofType(types.bootstrap)).toHaveLength(1);
+    expect(run.one(types.bootstrap).inputs["node"]).toBe("192.168.10.41");
+  });
+
+  it("renders worker configs for workers and uses the VIP as the cluster endpoint", () => {
+    const calls = run.invokes.filter((i) => i.token === invokes.machineConfiguration);
+    expect(calls.map((c) => c.args["machineType"]).sort()).toEqual(["controlplane", "controlplane", "controlplane", "worker", "worker"]);
+    for (const call of calls) expect(call.args["clusterEndpoint"]).toBe("https://192.168.10.40:6443");
+    expect(run.one(types.kubeconfig).inputs["endpoint"]).toBe("192.168.10.40");
+  });
+
+  it("checks health of every node", () => {
+    const [health] = run.invokes.filter((i) => i.token === invokes.health);
+    expect(health?.args).toMatchObject({
+      controlPlaneNodes: ["192.168.10.41", "192.168.10.42", "192.168.10.43"],
+      workerNodes: ["192.168.10.44", "192.168.10.45"],
+    });
+  });
+});

@@ -1,0 +1,41 @@
+/** Shortcuts for whole-program tests: the example stack with freshly generated secrets. */
+import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "./fixtures";
+import { runProgram, type ProgramRun, type RunOptions } from "./harness";
+
+export const types = {
+  vm: "proxmoxve:index/vmLegacy:VmLegacy",
+  iso: "proxmoxve:download/file:File",
+  proxmoxProvider: "pulumi:providers:proxmoxve",
+  schematic: "talos:imageFactory/schematic:Schematic",
+  secrets: "talos:machine/secrets:Secrets",
+  apply: "talos:machine/configurationApply:ConfigurationApply",
+  bootstrap: "talos:machine/bootstrap:Bootstrap",
+  kubeconfig: "talos:cluster/kubeconfig:Kubeconfig",
+  kubernetesProvider: "pulumi:providers:kubernetes",
+  namespace: "kubernetes:core/v1:Namespace",
+  secret: "kubernetes:core/v1:Secret",
+  release: "kubernetes:helm.sh/v3:Release",
+  fluxInstance: "kubernetes:fluxcd.controlplane.io/v1:FluxInstance",
+  clusterSecretStore: "kubernetes:external-secrets.io/v1:ClusterSecretStore",
+} as const;
+
+export const invokes = {
+  getUrls: "talos:imageFactory/getUrls:getUrls",
+  machineConfiguration: "talos:machine/getConfiguration:getConfiguration",
+  clientConfiguration: "talos:client/getConfiguration:getConfiguration",
+  health: "talos:cluster/getHealth:getHealth",
+} as const;
+
+export interface ExampleRun extends ProgramRun {
+  secrets: Partial<GeneratedSecrets>;
+}
+
+/** Runs the program on `settings` (default: the single-node example) with Connect-mode secrets. */
+export async function runExample(
+  options: Omit<RunOptions, "config" | "secretKeys"> & { settings?: Settings; secrets?: Partial<GeneratedSecrets> } = {},
+): Promise<ExampleRun> {
+  const secrets = options.secrets ?? connectSecrets(await generateSecrets());
+  const { settings, secrets: _secrets, ...rest } = options;
+  const run = await runProgram({ ...stackConfig(settings ?? singleNodeSettings(), secrets), ...rest });
+  return { ...run, secrets };
+}
