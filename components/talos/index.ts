@@ -50,11 +50,12 @@ export class TalosCluster extends pulumi.ComponentResource {
         additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
       },
     );
-    const machineSecrets = secrets.machineSecrets.apply(machineSecretsInput);
+    // Secret here, not only through additionalSecretOutputs, so no later input can carry them in the clear.
+    const machineSecrets = pulumi.secret(secrets.machineSecrets.apply(machineSecretsInput));
     const clientConfiguration = {
       caCertificate: secrets.clientConfiguration.caCertificate,
       clientCertificate: secrets.clientConfiguration.clientCertificate,
-      clientKey: secrets.clientConfiguration.clientKey,
+      clientKey: pulumi.secret(secrets.clientConfiguration.clientKey),
     };
 
     const applies = new Map<string, talos.machine.ConfigurationApply>();
