@@ -50,7 +50,8 @@ async function sopsFiles(dir: string): Promise<string[]> {
     entries.map(async (entry) => {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) return [".git", "node_modules"].includes(entry.name) ? [] : sopsFiles(path);
-      return entry.isFile() && entry.name.endsWith(".sops.yaml") ? [path] : [];
+      // `.sops.yaml` itself is the SOPS config file, not an encrypted one.
+      return entry.isFile() && entry.name.endsWith(".sops.yaml") && entry.name !== ".sops.yaml" ? [path] : [];
     }),
   );
   return nested.flat().sort();

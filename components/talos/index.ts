@@ -9,9 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
-import { toYamlDocuments } from "../lib/yaml";
 import { certificateExpiry, machineSecretsInput } from "./documents";
-import { nodePatches } from "./patches";
+import { nodePatches, renderPatch } from "./patches";
 
 export interface TalosClusterArgs {
   settings: Pick<Settings, "cluster">;
@@ -65,9 +64,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       const configPatches = pulumi
         .all([args.installerImage, machineSecrets])
         .apply(([installerImage, s]) =>
-          nodePatches({ node, settings: args.settings, derived, installerImage, secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret }).map(
-            (patch) => toYamlDocuments(patch.documents),
-          ),
+          nodePatches({ node, settings: args.settings, derived, installerImage, secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret }).map(renderPatch),
         );
       const configuration = talos.machine.getConfigurationOutput(
         {

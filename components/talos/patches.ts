@@ -5,6 +5,7 @@
  * document is validated against it in test/talos/patches.test.ts.
  */
 import type { ClusterNode, Derived, Settings } from "../config";
+import { toYamlDocuments } from "../lib/yaml";
 import { systemDisk } from "../proxmox/documents";
 
 /** The v1alpha1 main document, as far as these patches touch it. */
@@ -187,4 +188,9 @@ export function nodePatches(args: {
     secretboxPatch(args.secretboxEncryptionSecret),
     clusterPatch(derived),
   ];
+}
+
+/** A patch as Talos receives it: multi-document YAML headed by a comment with its name. */
+export function renderPatch(patch: Patch): string {
+  return `# ${patch.name}\n${toYamlDocuments(patch.documents)}`;
 }

@@ -40,6 +40,7 @@ describe("SOPS preflight", async () => {
       "infrastructure/storage/ceph.sops.yaml": await sopsEncrypt(secret("ceph"), [clusterRecipient!, recoveryRecipient!]),
       "apps/db.sops.yaml": await sopsEncrypt(secret("db"), [clusterRecipient!]),
       ".git/old.sops.yaml": "not even yaml: [",
+      ".sops.yaml": `creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    age: ${clusterRecipient}\n`,
       "apps/readme.yaml": "plain: file",
     });
     expect(await undecryptableSopsFiles(dir, cluster)).toEqual([]);

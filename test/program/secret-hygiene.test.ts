@@ -8,28 +8,7 @@ import { describe, expect, it } from "vitest";
 import { generateSecrets, multiNodeSettings } from "../support/fixtures";
 import { plainStrings, type ProgramRun } from "../support/harness";
 import { runExample, types } from "../support/program";
-
-function leaves(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(leaves);
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(leaves);
-  return [];
-}
-
-/** Every secret the run handled, with the forms it could leak in. */
-function knownSecrets(run: ProgramRun, stackSecrets: Record<string, string | undefined>): string[] {
-  const secrets = run.one(types.secrets);
-  const clientConfiguration = secrets.state["clientConfiguration"] as { clientKey: string };
-  const credentials = stackSecrets["onePasswordCredentials"];
-  return [
-    ...Object.values(stackSecrets).filter((v): v is string => v !== undefined),
-    ...(credentials ? [Buffer.from(credentials, "base64").toString("utf8")] : []),
-    ...leaves(secrets.state["machineSecrets"]),
-    clientConfiguration.clientKey,
-    String(run.one(types.kubeconfig).state["kubeconfigRaw"]),
-    String(run.outputs["talosconfig"]?.value),
-  ].filter((s) => s.length >= 12);
-}
+import { knownSecrets } from "../support/secrets";
 
 function leaksIn(run: ProgramRun, secrets: string[]): string[] {
   const leaks: string[] = [];

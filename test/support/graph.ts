@@ -73,29 +73,34 @@ export class Graph {
   }
 
   /**
-   * Longest path by summed cost, following dependencies: the earliest the
-   * last resource could finish if everything else ran as early as it can.
+   * Earliest finish of every resource if each starts as soon as everything it
+   * waits for has finished: the longest path to it by summed cost.
    */
-  criticalPath(cost: (r: Registration) => number): { total: number; path: Registration[] } {
+  schedule(cost: (r: Registration) => number): Map<string, { finish: number; path: Registration[] }> {
     const byUrn = new Map(this.nodes.map((r) => [r.urn, r]));
-    const memo = new Map<string, { total: number; path: Registration[] }>();
-    const finish = (urn: string): { total: number; path: Registration[] } => {
+    const memo = new Map<string, { finish: number; path: Registration[] }>();
+    const visit = (urn: string): { finish: number; path: Registration[] } => {
       const known = memo.get(urn);
       if (known) return known;
-      const node = byUrn.get(urn);
-      let best = { total: 0, path: [] as Registration[] };
+      let latest = { finish: 0, path: [] as Registration[] };
       for (const dep of this.edges.get(urn) ?? []) {
-        const candidate = finish(dep);
-        if (candidate.total > best.total) best = candidate;
+        const candidate = visit(dep);
+        if (candidate.finish > latest.finish) latest = candidate;
       }
-      const result = node ? { total: best.total + cost(node), path: [...best.path, node] } : best;
+      const node = byUrn.get(urn);
+      const result = node ? { finish: latest.finish + cost(node), path: [...latest.path, node] } : latest;
       memo.set(urn, result);
       return result;
     };
+    for (const urn of this.edges.keys()) visit(urn);
+    return memo;
+  }
+
+  /** The longest path by summed cost: the earliest the whole graph can be done. */
+  criticalPath(cost: (r: Registration) => number): { total: number; path: Registration[] } {
     let best = { total: 0, path: [] as Registration[] };
-    for (const urn of this.edges.keys()) {
-      const candidate = finish(urn);
-      if (candidate.total > best.total) best = candidate;
+    for (const { finish, path } of this.schedule(cost).values()) {
+      if (finish > best.total) best = { total: finish, path };
     }
     return best;
   }

@@ -8,10 +8,10 @@ import {
   linkAlias,
   networkPatch,
   nodePatches,
+  renderPatch,
   secretboxPatch,
   type Patch,
 } from "../../components/talos/patches";
-import { toYamlDocuments } from "../../components/lib/yaml";
 import { multiNodeSettings } from "../support/fixtures";
 import { validFixture } from "../support/config";
 import { talosDocumentValidator } from "../support/schemas";
@@ -21,7 +21,7 @@ const secretbox = Buffer.alloc(32, 7).toString("base64");
 
 /** What the provider receives: each patch serialised, then parsed back as Talos would. */
 function roundTrip(patch: Patch): Record<string, unknown>[] {
-  return parseAllDocuments(toYamlDocuments(patch.documents)).map((d) => d.toJS() as Record<string, unknown>);
+  return parseAllDocuments(renderPatch(patch)).map((d) => d.toJS() as Record<string, unknown>);
 }
 
 describe("Talos patches", async () => {
@@ -53,6 +53,10 @@ describe("Talos patches", async () => {
     const names = nodePatches({ node: node!, settings: single.settings, derived: single.derived, installerImage: installer, secretboxEncryptionSecret: secretbox }).map((p) => p.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]);
+  });
+
+  it("names each rendered patch in a leading comment", () => {
+    expect(renderPatch(installPatch(installer)).split("\n")[0]).toBe("# 01-install");
   });
 
   it("installs the Secure Boot installer image to the VM's system disk without wiping", () => {

@@ -1,0 +1,30 @@
+/** Every secret value a recorded run handled, for leak checks and redaction. */
+import type { ProgramRun } from "./harness";
+
+const talosSecretsType = "talos:machine/secrets:Secrets";
+const kubeconfigType = "talos:cluster/kubeconfig:Kubeconfig";
+
+function leaves(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(leaves);
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(leaves);
+  return [];
+}
+
+/**
+ * The stack's secrets (and the decoded 1Password credentials file), the
+ * provider-generated machine secrets and client key, the kubeconfig and the
+ * talosconfig; strings shorter than 12 characters are left out as too common.
+ */
+export function knownSecrets(run: ProgramRun, stackSecrets: Record<string, string | undefined>): string[] {
+  const talosSecrets = run.ofType(talosSecretsType);
+  const credentials = stackSecrets["onePasswordCredentials"];
+  return [
+    ...Object.values(stackSecrets).filter((v): v is string => v !== undefined),
+    ...(credentials ? [Buffer.from(credentials, "base64").toString("utf8")] : []),
+    ...talosSecrets.flatMap((s) => leaves(s.state["machineSecrets"])),
+    ...talosSecrets.flatMap((s) => leaves((s.state["clientConfiguration"] as { clientKey?: string } | undefined)?.clientKey)),
+    ...run.ofType(kubeconfigType).map((k) => String(k.state["kubeconfigRaw"])),
+    ...(run.outputs["talosconfig"]?.known ? [String(run.outputs["talosconfig"].value)] : []),
+  ].filter((s) => s.length >= 12);
+}
