@@ -1,0 +1,79 @@
+/**
+ * `npm run bench`: evaluates 1, 3, 5 and 10-node configs under the mock
+ * runtime and prints resources, evaluation time and the modelled critical
+ * path, each against the 1-node figures. Not part of the test run.
+ *
+ * Targets: the critical path grows by under 10% from 1 to 10 nodes (nodes are
+ * built in parallel); evaluation time grows at most linearly with nodes.
+ */
+import { performance } from "node:perf_hooks";
+
+import { connectSecrets, generateSecrets, multiNodeSettings, singleNodeSettings, stackConfig } from "../test/support/fixtures";
+import { runProgram } from "../test/support/harness";
+import { latencyModel } from "./plan/latency";
+import { estimate } from "./plan/report";
+
+const sizes = [1, 3, 5, 10];
+const repeats = 5;
+
+interface Row {
+  nodes: number;
+  resources: number;
+  evaluationMs: number;
+  criticalPathSeconds: number;
+}
+
+async function measure(nodes: number): Promise<Row> {
+  const secrets = connectSecrets(await generateSecrets());
+  const stack = stackConfig(nodes === 1 ? singleNodeSettings() : multiNodeSettings(nodes), secrets);
+  const times: number[] = [];
+  let last: Awaited<ReturnType<typeof runProgram>> | undefined;
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    last = await runProgram(stack);
+    times.push(performance.now() - started);
+  }
+  if (last === undefined) throw new Error("no run");
+  times.sort((a, b) => a - b);
+  return {
+    nodes,
+    resources: last.registrations.filter((r) => r.custom).length,
+    evaluationMs: times[Math.floor(times.length / 2)] ?? 0,
+    criticalPathSeconds: estimate(last, latencyModel, "connect").criticalPathSeconds,
+  };
+}
+
+async function main(): Promise<void> {
+  await measure(1); // warm-up: module loading and JIT
+  const rows: Row[] = [];
+  for (const nodes of sizes) {
+    process.stderr.write(`▸ ${nodes} node${nodes > 1 ? "s" : ""} … `);
+    rows.push(await measure(nodes));
+    process.stderr.write("done\n");
+  }
+  const base = rows[0] as Row;
+  const header = ["nodes", "resources", "eval ms (median)", "× 1-node", "per node × 1-node", "critical path", "× 1-node"];
+  const table = rows.map((r) => [
+    String(r.nodes),
+    String(r.resources),
+    r.evaluationMs.toFixed(0),
+    (r.evaluationMs / base.evaluationMs).toFixed(2),
+    (r.evaluationMs / r.nodes / base.evaluationMs).toFixed(2),
+    `${(r.criticalPathSeconds / 60).toFixed(1)} min`,
+    (r.criticalPathSeconds / base.criticalPathSeconds).toFixed(3),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? "").length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ");
+  console.log(format(header));
+  for (const row of table) console.log(format(row));
+  const ten = rows[rows.length - 1] as Row;
+  const growth = ten.criticalPathSeconds / base.criticalPathSeconds - 1;
+  console.log(`\ncritical path 1 -> ${ten.nodes} nodes: +${(growth * 100).toFixed(1)}% (target < 10%) ${growth < 0.1 ? "ok" : "MISSED"}`);
+  const perNode = ten.evaluationMs / ten.nodes / base.evaluationMs;
+  console.log(`evaluation time per node at ${ten.nodes} nodes: ${perNode.toFixed(2)} × the 1-node run (at most linear when <= 1) ${perNode <= 1 ? "ok" : "MISSED"}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

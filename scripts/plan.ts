@@ -1,0 +1,90 @@
+/**
+ * `npm run plan`: evaluates the real program offline (Pulumi's mock runtime,
+ * no Proxmox, no CLI, no network) with a stack config, and shows what
+ * `pulumi up` would build, in what order, and how long it would take.
+ *
+ *   npm run plan                                  # Pulumi.homelab.yaml, documents to out/
+ *   npm run plan -- --config Pulumi.other.yaml --out /tmp/plan --latency timings.json
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+import { ConfigError } from "../components/config";
+import { runProgram } from "../test/support/harness";
+import { knownSecrets } from "../test/support/secrets";
+import { generatedDocuments } from "./plan/documents";
+import { latencyModel, type Latency } from "./plan/latency";
+import { estimate, estimateReport, graphText, layerReport, mermaid } from "./plan/report";
+import { readStackConfig } from "./plan/stack-config";
+
+const { values: args } = parseArgs({
+  options: {
+    config: { type: "string", default: "Pulumi.homelab.yaml" },
+    out: { type: "string", default: "out" },
+    latency: { type: "string" },
+  },
+});
+
+/** One line per step on stderr, so stdout stays the report. */
+async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  process.stderr.write(`▸ ${title} … `);
+  try {
+    const result = await work();
+    process.stderr.write(`done (${Date.now() - started} ms)\n`);
+    return result;
+  } catch (error) {
+    process.stderr.write("failed\n");
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const configPath = resolve(args.config);
+  const outDir = resolve(args.out);
+  const offline = await step(`reading ${args.config}`, () => readStackConfig(configPath));
+  const model: Record<string, Latency> = { ...latencyModel };
+  if (args.latency) {
+    const overrides = JSON.parse(await readFile(args.latency, "utf8")) as Record<string, number>;
+    for (const [type, seconds] of Object.entries(overrides)) model[type] = { seconds, basis: `measured (${args.latency})` };
+  }
+
+  const run = await step("evaluating index.ts under the mock runtime", () => runProgram({ config: offline.config, secretKeys: offline.secretKeys }));
+  const secretValues = Object.fromEntries(offline.substituted.map((key) => [key, offline.config[key]]));
+  const documents = generatedDocuments(run, knownSecrets(run, secretValues));
+  const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
+  const est = estimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect");
+
+  await step(`writing ${documents.size + 2} files to ${args.out}/`, async () => {
+    await rm(outDir, { recursive: true, force: true });
+    const files = new Map(documents);
+    files.set("graph.mmd", mermaid(run));
+    files.set("graph.txt", `${graphText(run).join("\n")}\n`);
+    for (const [path, content] of files) {
+      await mkdir(dirname(join(outDir, path)), { recursive: true });
+      await writeFile(join(outDir, path), content);
+    }
+  });
+
+  const lines = [
+    `Plan for ${args.config} (secrets replaced by throwaway values: ${offline.substituted.join(", ") || "none"})`,
+    "",
+    "Layers, in order:",
+    ...layerReport(run, est).map((l) => `  ${l}`),
+    "",
+    `Resources (${run.registrations.filter((r) => r.custom).length}), each with what it waits for:`,
+    ...graphText(run).map((l) => `  ${l}`),
+    "",
+    ...estimateReport(est, model),
+    "",
+    `Documents: ${[...documents.keys()].length} files in ${args.out}/ (talos/, helm/, manifests/), graph in ${args.out}/graph.mmd (Mermaid) and graph.txt`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`\n${error.message}\n`);
+  else process.stderr.write(`\nplan failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

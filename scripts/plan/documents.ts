@@ -1,0 +1,72 @@
+/**
+ * Every document the program generates, as files: Talos patches per node,
+ * Helm values per release, custom resources and Kubernetes objects. Secrets
+ * are redacted: Secret data wholesale, and any known secret value anywhere.
+ */
+import { parseAllDocuments, stringify } from "yaml";
+
+import type { ProgramRun, Registration } from "../../test/support/harness";
+
+export const redacted = "<redacted>";
+
+const machineConfigurationInvoke = "talos:machine/getConfiguration:getConfiguration";
+
+function redactValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return secrets.reduce((text, secret) => text.split(secret).join(redacted), value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
+  }
+  return value;
+}
+
+function kubernetesObject(r: Registration): Record<string, unknown> {
+  const [, group = "", kind = ""] = /^kubernetes:(.+):(\w+)$/.exec(r.type) ?? [];
+  const apiVersion = group.replace(/^core\//, "");
+  const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
+  const object: Record<string, unknown> = { apiVersion, kind, ...rest };
+  for (const field of ["data", "stringData"]) {
+    const data = object[field] as Record<string, unknown> | undefined;
+    if (data) object[field] = Object.fromEntries(Object.keys(data).map((k) => [k, redacted]));
+  }
+  return object;
+}
+
+function nodeNameOf(patches: string[]): string {
+  for (const patch of patches) {
+    for (const doc of parseAllDocuments(patch)) {
+      const value = doc.toJS() as { kind?: string; hostname?: string } | null;
+      if (value?.kind === "HostnameConfig" && value.hostname) return value.hostname;
+    }
+  }
+  return "unnamed";
+}
+
+/** Relative path to file content, for everything the run generated. */
+export function generatedDocuments(run: ProgramRun, secrets: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  const safe = (value: unknown) => redactValue(value, secrets);
+
+  for (const call of run.invokes.filter((i) => i.token === machineConfigurationInvoke)) {
+    const patches = (call.args["configPatches"] as string[] | undefined) ?? [];
+    const node = nodeNameOf(patches);
+    patches.forEach((patch, index) => {
+      const name = /^# (\S+)/.exec(patch)?.[1] ?? `patch-${index + 1}`;
+      files.set(`talos/${node}/${name}.yaml`, String(safe(patch)));
+    });
+  }
+
+  for (const release of run.ofType("kubernetes:helm.sh/v3:Release")) {
+    const { chart, version, repositoryOpts, namespace, values } = release.inputs as Record<string, unknown>;
+    const header = `# chart ${String(chart)} ${String(version)}${repositoryOpts ? ` from ${String((repositoryOpts as { repo?: string }).repo)}` : ""}, namespace ${String(namespace)}\n`;
+    files.set(`helm/${String(release.inputs["name"])}.values.yaml`, header + stringify(safe(values ?? {})));
+  }
+
+  for (const r of run.registrations.filter((x) => x.type.startsWith("kubernetes:") && x.type !== "kubernetes:helm.sh/v3:Release")) {
+    const object = kubernetesObject(r);
+    const metadata = object["metadata"] as { name?: string; namespace?: string };
+    const file = [String(object["kind"]).toLowerCase(), metadata.namespace, metadata.name].filter(Boolean).join("-");
+    files.set(`manifests/${file}.yaml`, stringify(safe(object)));
+  }
+  return files;
+}
