@@ -22,6 +22,7 @@ export = async () => {
     nodes: settings.nodes,
     vms: machines.vms,
     installerImage: machines.installerImage,
+    installDisk: machines.installDisk,
   });
   const flux = new Flux("flux", {
     flux: settings.flux,

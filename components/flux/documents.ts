@@ -66,7 +66,7 @@ export function fluxInstance(flux: Settings["flux"], withPullSecret: boolean): F
     kind: "FluxInstance",
     metadata: { name: fluxInstanceName, namespace: fluxNamespace, annotations: waitForReady(900) },
     spec: {
-      distribution: { version: versions.fluxDistribution, registry: "ghcr.io/fluxcd" },
+      distribution: { version: `${versions.fluxMinor}.x`, registry: "ghcr.io/fluxcd" },
       components: ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"],
       cluster: { type: "kubernetes", networkPolicy: true, domain: "cluster.local" },
       sync: {

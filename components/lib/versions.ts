@@ -10,19 +10,19 @@ export const versions = {
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: "v1.13.9",
   /** Kubernetes, within the Talos 1.13 support matrix (1.31 to 1.36). */
-  // renovate: datasource=github-releases depName=siderolabs/kubelet
+  // renovate: datasource=github-releases depName=siderolabs/kubelet extractVersion=^v(?<version>.+)$
   kubernetes: "1.36.2",
   /** flux-operator Helm chart (controlplaneio-fluxcd/charts). */
   // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
   fluxOperatorChart: "0.58.1",
-  /** Flux distribution the FluxInstance installs; the operator resolves the patch release. */
-  // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>2\.9)\.
-  fluxDistribution: "2.9.x",
+  /** Flux minor release the FluxInstance installs (as `2.9.x`: the operator follows its patch releases). */
+  // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>\d+\.\d+)\.\d+$
+  fluxMinor: "2.9",
   /** External Secrets Operator Helm chart (charts.external-secrets.io). */
-  // renovate: datasource=helm registryUrl=https://charts.external-secrets.io depName=external-secrets
+  // renovate: datasource=helm depName=external-secrets registryUrl=https://charts.external-secrets.io
   externalSecretsChart: "2.9.0",
   /** 1Password Connect Helm chart (1password.github.io/connect-helm-charts). */
-  // renovate: datasource=helm registryUrl=https://1password.github.io/connect-helm-charts depName=connect
+  // renovate: datasource=helm depName=connect registryUrl=https://1password.github.io/connect-helm-charts
   onePasswordConnectChart: "2.4.1",
 } as const;
 

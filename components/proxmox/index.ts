@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Settings } from "../config";
-import { isoFileName, schematicDocument, vmArgs } from "./documents";
+import { isoFileName, schematicDocument, systemDisk, vmArgs } from "./documents";
 
 export interface TalosMachinesArgs {
   settings: Pick<Settings, "proxmox" | "cluster">;
@@ -28,6 +28,8 @@ export class TalosMachines extends pulumi.ComponentResource {
   /** Secure Boot installer of the same schematic and version as the ISO (T6). */
   public readonly installerImage: pulumi.Output<string>;
   public readonly isoUrl: pulumi.Output<string>;
+  /** Device the VMs present their system disk as, for the Talos installer. */
+  public readonly installDisk = systemDisk.device;
 
   constructor(name: string, args: TalosMachinesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:proxmox:TalosMachines", name, {}, opts);

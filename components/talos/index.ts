@@ -19,6 +19,8 @@ export interface TalosClusterArgs {
   /** The VM of each node, by node name. */
   vms: Record<string, proxmox.VmLegacy>;
   installerImage: pulumi.Input<string>;
+  /** Device the VMs present their system disk as. */
+  installDisk: string;
 }
 
 /** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (T11). */
@@ -64,7 +66,14 @@ export class TalosCluster extends pulumi.ComponentResource {
       const configPatches = pulumi
         .all([args.installerImage, machineSecrets])
         .apply(([installerImage, s]) =>
-          nodePatches({ node, settings: args.settings, derived, installerImage, secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret }).map(renderPatch),
+          nodePatches({
+            node,
+            settings: args.settings,
+            derived,
+            installerImage,
+            installDisk: args.installDisk,
+            secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret,
+          }).map(renderPatch),
         );
       const configuration = talos.machine.getConfigurationOutput(
         {

@@ -6,7 +6,6 @@
  */
 import type { ClusterNode, Derived, Settings } from "../config";
 import { toYamlDocuments } from "../lib/yaml";
-import { systemDisk } from "../proxmox/documents";
 
 /** The v1alpha1 main document, as far as these patches touch it. */
 export interface MachineConfigPatch {
@@ -87,10 +86,10 @@ export interface Patch {
 export const linkAlias = "lan0";
 
 /** 01: install to the VM's system disk with the Secure Boot installer of the ISO's schematic (T5, T6). */
-export function installPatch(installerImage: string): Patch {
+export function installPatch(installerImage: string, installDisk: string): Patch {
   return {
     name: "01-install",
-    documents: [{ machine: { install: { disk: systemDisk.device, image: installerImage, wipe: false } } }],
+    documents: [{ machine: { install: { disk: installDisk, image: installerImage, wipe: false } } }],
   };
 }
 
@@ -178,11 +177,12 @@ export function nodePatches(args: {
   settings: Pick<Settings, "cluster">;
   derived: Derived;
   installerImage: string;
+  installDisk: string;
   secretboxEncryptionSecret: string;
 }): Patch[] {
   const { node, settings, derived } = args;
   return [
-    installPatch(args.installerImage),
+    installPatch(args.installerImage, args.installDisk),
     networkPatch(node, settings.cluster.network, derived, settings.cluster.vip),
     diskEncryptionPatch(),
     secretboxPatch(args.secretboxEncryptionSecret),

@@ -30,7 +30,7 @@ describe("Talos patches", async () => {
   const validate = talosDocumentValidator();
   const allPatches = [single, multi].flatMap((config) =>
     config.settings.nodes.flatMap((node) =>
-      nodePatches({ node, settings: config.settings, derived: config.derived, installerImage: installer, secretboxEncryptionSecret: secretbox }),
+      nodePatches({ node, settings: config.settings, derived: config.derived, installerImage: installer, installDisk: "/dev/sda", secretboxEncryptionSecret: secretbox }),
     ),
   );
 
@@ -50,17 +50,17 @@ describe("Talos patches", async () => {
 
   it("patches come in their numbered order", () => {
     const [node] = single.settings.nodes;
-    const names = nodePatches({ node: node!, settings: single.settings, derived: single.derived, installerImage: installer, secretboxEncryptionSecret: secretbox }).map((p) => p.name);
+    const names = nodePatches({ node: node!, settings: single.settings, derived: single.derived, installerImage: installer, installDisk: "/dev/sda", secretboxEncryptionSecret: secretbox }).map((p) => p.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]);
   });
 
   it("names each rendered patch in a leading comment", () => {
-    expect(renderPatch(installPatch(installer)).split("\n")[0]).toBe("# 01-install");
+    expect(renderPatch(installPatch(installer, "/dev/sda")).split("\n")[0]).toBe("# 01-install");
   });
 
   it("installs the Secure Boot installer image to the VM's system disk without wiping", () => {
-    expect(roundTrip(installPatch(installer))).toEqual([{ machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } }]);
+    expect(roundTrip(installPatch(installer, "/dev/sda"))).toEqual([{ machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } }]);
   });
 
   it("encrypts STATE and EPHEMERAL with LUKS2 and a TPM key that needs Secure Boot; EPHEMERAL locked to STATE", () => {
