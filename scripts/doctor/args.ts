@@ -1,0 +1,68 @@
+/** The doctor's command line. */
+import { parseArgs } from "node:util";
+
+export interface DoctorOptions {
+  /** Stack whose config is checked; default homelab. */
+  stack: string;
+  /** Read the config from this file (output of `pulumi config --show-secrets --json`) instead of the CLI. */
+  configJson?: string;
+  /** The GitOps repository's .sops.yaml; default `<flux.localCheckout>/.sops.yaml` when that is set. */
+  sopsConfig?: string;
+  /** Per-request limit for the Proxmox API, in ms; default 5000. */
+  timeoutMs: number;
+  help: boolean;
+}
+
+export const usage = `Usage: npm run doctor -- [options]
+
+Preflight checks before \`pulumi up\`: the Pulumi CLI, the stack config, the
+Proxmox API (version, privileges, nodes, storage, bridge, VM ids), the age
+recipient in .sops.yaml and the 1Password secrets. Exits 1 if any check fails.
+
+Options:
+  --stack <name>          stack to check (default: homelab)
+  --config-json <file>    read the config from <file>, the output of
+                          \`pulumi config --show-secrets --json --stack <name>\`,
+                          instead of running the Pulumi CLI (the file holds
+                          plaintext secrets: keep it private, delete it after)
+  --sops-config <file>    the GitOps repository's .sops.yaml
+                          (default: <homelab:flux.localCheckout>/.sops.yaml)
+  --timeout-ms <ms>       time limit per Proxmox API request (default: 5000)
+  -h, --help              show this help
+`;
+
+export class UsageError extends Error {}
+
+export function parseDoctorArgs(argv: string[]): DoctorOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string", default: "homelab" },
+        "config-json": { type: "string" },
+        "sops-config": { type: "string" },
+        "timeout-ms": { type: "string", default: "5000" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const timeoutText = values["timeout-ms"];
+  const timeoutMs = Number(timeoutText);
+  if (!/^\d+$/.test(timeoutText) || timeoutMs < 1 || timeoutMs > 600_000) {
+    throw new UsageError(`--timeout-ms takes a whole number of milliseconds from 1 to 600000, not ${JSON.stringify(timeoutText)}`);
+  }
+  const stack = values.stack;
+  if (stack === "") throw new UsageError("--stack needs a stack name");
+  return {
+    stack,
+    timeoutMs,
+    help: values.help,
+    ...(values["config-json"] !== undefined ? { configJson: values["config-json"] } : {}),
+    ...(values["sops-config"] !== undefined ? { sopsConfig: values["sops-config"] } : {}),
+  };
+}

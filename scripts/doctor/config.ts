@@ -1,0 +1,70 @@
+/**
+ * The stack config check: turn `pulumi config --show-secrets --json` into the
+ * raw map the program sees, and run the program's own validation on it.
+ */
+import { ConfigError, validateConfig, type RawConfig, type ValidConfig } from "../../components/config/validate";
+import { fail, pass, type CheckResult } from "./types";
+
+/** One entry of `pulumi config --json`: `"homelab:key": { value, secret, objectValue? }`. */
+interface ConfigEntry {
+  value?: unknown;
+  secret?: unknown;
+  objectValue?: unknown;
+}
+
+export interface StackConfigJson {
+  raw: RawConfig;
+  /** Keys the stack stores encrypted (`secret: true`). */
+  secretKeys: Set<string>;
+}
+
+/** Parses the CLI's JSON; throws an Error whose message says what is wrong with it. */
+export function parseConfigJson(text: string): StackConfigJson {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`is not JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error('is not the output of `pulumi config --json` (an object of "namespace:key": { value, secret })');
+  }
+  const raw: RawConfig = {};
+  const secretKeys = new Set<string>();
+  for (const [key, entry] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof entry !== "object" || entry === null) {
+      throw new Error(`has ${key} = ${JSON.stringify(entry)}, not { value, secret }; is it the output of \`pulumi config --json\`?`);
+    }
+    const { value, secret, objectValue } = entry as ConfigEntry;
+    if (secret === true) secretKeys.add(key);
+    if (typeof value === "string") raw[key] = value;
+    else if (objectValue !== undefined) raw[key] = JSON.stringify(objectValue);
+    else if (secret === true) throw new Error(`has no value for the secret ${key}; run \`pulumi config\` with --show-secrets`);
+    else if (value !== undefined) raw[key] = JSON.stringify(value);
+  }
+  return { raw, secretKeys };
+}
+
+const configFix = (stack: string) =>
+  `set it in Pulumi.${stack}.yaml or with \`pulumi config set\` (\`--secret\` for secrets); Pulumi.homelab.yaml describes every key`;
+
+/** One ok line, or one failing line per problem; the valid config when there is one. */
+export function checkConfig(config: StackConfigJson, stack: string): { results: CheckResult[]; valid?: ValidConfig } {
+  try {
+    const valid = validateConfig(config.raw, (key) => config.secretKeys.has(key));
+    const { nodes, onePassword } = valid.settings;
+    const hosts = [...new Set(nodes.map((n) => n.proxmoxNode))];
+    return {
+      results: [
+        pass(
+          "stack config",
+          `stack ${stack} validates: ${nodes.length} node${nodes.length === 1 ? "" : "s"} on ${hosts.join(", ")}, 1Password mode ${onePassword.mode}`,
+        ),
+      ],
+      valid,
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { results: error.problems.map((p) => fail(`config ${p.key}`, p.message, configFix(stack))) };
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The Pulumi CLI: is it installed and new enough, and what is the stack's
+ * config. Commands run through an injectable runner so tests need no CLI.
+ */
+import { execFile } from "node:child_process";
+
+import { fail, pass, type CheckResult } from "./types";
+
+export type RunResult =
+  | { kind: "exited"; code: number; stdout: string; stderr: string }
+  /** The executable is not on PATH. */
+  | { kind: "missing" }
+  | { kind: "timeout"; timeoutMs: number };
+
+export type CommandRunner = (command: string, args: string[], options: { timeoutMs: number }) => Promise<RunResult>;
+
+/** Runs a command without a shell, stdin closed, killed after `timeoutMs`. */
+export const execRunner: CommandRunner = (command, args, { timeoutMs }) =>
+  new Promise((resolve) => {
+    const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve({ kind: "exited", code: 0, stdout, stderr });
+        return;
+      }
+      const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string | null };
+      if (err.code === "ENOENT") resolve({ kind: "missing" });
+      else if (err.killed === true && err.signal !== null && err.signal !== undefined) resolve({ kind: "timeout", timeoutMs });
+      else resolve({ kind: "exited", code: typeof err.code === "number" ? err.code : 1, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+
+/** The oldest CLI the doctor accepts: the program pins the @pulumi/pulumi SDK 3.248, and a CLI far behind its SDK is unsupported. */
+export const MIN_PULUMI_CLI = "3.200.0";
+const minimumReason = "the program's @pulumi/pulumi SDK is 3.248";
+export const installLink = "https://www.pulumi.com/docs/install/";
+
+type Version = [number, number, number];
+
+export function parseVersion(text: string): Version | undefined {
+  const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+function atLeast([major, minor, patch]: Version, [minMajor, minMinor, minPatch]: Version): boolean {
+  if (major !== minMajor) return major > minMajor;
+  if (minor !== minMinor) return minor > minMinor;
+  return patch >= minPatch;
+}
+
+const versionTimeoutMs = 10_000;
+
+export async function checkPulumiCli(run: CommandRunner): Promise<CheckResult> {
+  const name = "pulumi cli";
+  const upgrade = `install Pulumi CLI ${MIN_PULUMI_CLI} or newer (${minimumReason}): ${installLink}`;
+  const result = await run("pulumi", ["version"], { timeoutMs: versionTimeoutMs });
+  switch (result.kind) {
+    case "missing":
+      return fail(name, "the pulumi command is not installed (not found on PATH)", upgrade);
+    case "timeout":
+      return fail(name, `\`pulumi version\` gave no answer within ${result.timeoutMs} ms`, `check that \`pulumi version\` runs on its own; reinstall from ${installLink} if it hangs`);
+    case "exited": {
+      const text = result.stdout.trim();
+      const version = parseVersion(text);
+      if (result.code !== 0 || version === undefined) {
+        return fail(name, `\`pulumi version\` failed (exit ${result.code}): ${oneLine(result.stderr || text) || "no output"}`, `reinstall the CLI: ${installLink}`);
+      }
+      const minimum = parseVersion(MIN_PULUMI_CLI) as Version;
+      if (!atLeast(version, minimum)) {
+        return fail(name, `Pulumi CLI ${version.join(".")} is older than ${MIN_PULUMI_CLI}, which this program needs (${minimumReason})`, upgrade);
+      }
+      return pass(name, `Pulumi CLI ${version.join(".")} (>= ${MIN_PULUMI_CLI})`);
+    }
+    default: {
+      const exhaustive: never = result;
+      throw new Error(`unhandled run result ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+export function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+const configTimeoutMs = 60_000;
+
+/** The stack's config as `pulumi config --show-secrets --json` prints it, or why it could not be read. */
+export async function pulumiConfigJson(run: CommandRunner, stack: string): Promise<{ json: string } | { problem: string; fix: string }> {
+  const result = await run("pulumi", ["config", "--show-secrets", "--json", "--non-interactive", "--stack", stack], { timeoutMs: configTimeoutMs });
+  switch (result.kind) {
+    case "missing":
+      return {
+        problem: "cannot read the stack config: the pulumi command is not installed",
+        fix: `install the CLI (${installLink}), or pass --config-json <file> holding the output of \`pulumi config --show-secrets --json --stack ${stack}\``,
+      };
+    case "timeout":
+      return { problem: `\`pulumi config --stack ${stack}\` gave no answer within ${result.timeoutMs} ms`, fix: "check your state backend login (`pulumi whoami`) and the secrets provider" };
+    case "exited":
+      if (result.code !== 0) {
+        return {
+          problem: `\`pulumi config --stack ${stack}\` failed: ${oneLine(result.stderr || result.stdout) || `exit ${result.code}`}`,
+          fix: `run it from the project directory after \`pulumi login\`; create the stack with \`pulumi stack init ${stack}\`; for a passphrase secrets provider set PULUMI_CONFIG_PASSPHRASE`,
+        };
+      }
+      return { json: result.stdout };
+    default: {
+      const exhaustive: never = result;
+      throw new Error(`unhandled run result ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}

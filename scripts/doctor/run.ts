@@ -1,0 +1,132 @@
+/**
+ * Runs every check in order and formats the report. Everything that touches
+ * the outside (the CLI, the CA to trust, file locations, output) is injectable.
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+
+import { parseDoctorArgs, usage, UsageError, type DoctorOptions } from "./args";
+import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
+import { checkOnePassword } from "./onepassword";
+import { checkProxmox } from "./proxmox";
+import { checkPulumiCli, execRunner, pulumiConfigJson, type CommandRunner } from "./pulumi";
+import { checkSopsRecipients } from "./sops";
+import { fail, formatResult, type CheckResult } from "./types";
+
+export interface DoctorDeps {
+  /** Runs `pulumi`; default: the real CLI. */
+  runner?: CommandRunner;
+  /** CA certificates to trust for the Proxmox API instead of Node's defaults. */
+  ca?: string | Buffer;
+  /** Directory of Pulumi.yaml: flux.localCheckout is relative to it. */
+  projectRoot?: string;
+  /** Directory that relative --config-json and --sops-config paths start from. */
+  cwd?: string;
+  /** Where report lines go; default stdout. */
+  write?: (line: string) => void;
+}
+
+export interface DoctorReport {
+  results: CheckResult[];
+  /** Checks not run, each with its reason. */
+  skipped: string[];
+  exitCode: 0 | 1;
+}
+
+async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd: string): Promise<StackConfigJson | CheckResult> {
+  const name = "stack config";
+  if (options.configJson !== undefined) {
+    const path = isAbsolute(options.configJson) ? options.configJson : resolve(cwd, options.configJson);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      return fail(name, `cannot read --config-json ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``);
+    }
+    try {
+      return parseConfigJson(text);
+    } catch (error) {
+      return fail(name, `--config-json ${path} ${(error as Error).message}`, `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``);
+    }
+  }
+  const fromCli = await pulumiConfigJson(runner, options.stack);
+  if ("problem" in fromCli) return fail(name, fromCli.problem, fromCli.fix);
+  try {
+    return parseConfigJson(fromCli.json);
+  } catch (error) {
+    return fail(name, `\`pulumi config --json\` output ${(error as Error).message}`, "update the Pulumi CLI, or pass --config-json <file>");
+  }
+}
+
+export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): Promise<DoctorReport> {
+  const runner = deps.runner ?? execRunner;
+  const cwd = deps.cwd ?? process.env["INIT_CWD"] ?? process.cwd();
+  const projectRoot = deps.projectRoot ?? process.cwd();
+  const results: CheckResult[] = [await checkPulumiCli(runner)];
+  const skipped: string[] = [];
+
+  const config = await loadConfigJson(options, runner, cwd);
+  const checked = "raw" in config ? checkConfig(config, options.stack) : { results: [config] };
+  results.push(...checked.results);
+  const valid = "valid" in checked ? checked.valid : undefined;
+
+  if (valid === undefined) {
+    skipped.push("proxmox, sops recipients and 1password (they need a valid stack config)");
+  } else {
+    const { settings, secrets } = valid;
+    const proxmox = await checkProxmox({
+      settings,
+      token: secrets.proxmoxApiToken,
+      timeoutMs: options.timeoutMs,
+      ...(deps.ca !== undefined ? { ca: deps.ca } : {}),
+    });
+    results.push(...proxmox.results);
+    skipped.push(...proxmox.skipped);
+
+    const checkout = settings.flux.localCheckout;
+    if (options.sopsConfig !== undefined) {
+      const path = isAbsolute(options.sopsConfig) ? options.sopsConfig : resolve(cwd, options.sopsConfig);
+      results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "--sops-config"));
+    } else if (checkout !== undefined) {
+      const path = resolve(isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout), ".sops.yaml");
+      results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "homelab:flux.localCheckout"));
+    } else {
+      skipped.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+    }
+
+    results.push(...checkOnePassword(settings.onePassword.mode, secrets));
+  }
+  return { results, skipped, exitCode: results.every((r) => r.ok) ? 0 : 1 };
+}
+
+export function formatReport(report: DoctorReport, stack: string): string[] {
+  const failed = report.results.filter((r) => !r.ok).length;
+  const lines = report.results.map(formatResult);
+  lines.push("");
+  lines.push(`${report.results.length} checks: ${report.results.length - failed} ok, ${failed} failed.`);
+  if (report.skipped.length > 0) lines.push(`Not checked: ${report.skipped.join("; ")}.`);
+  lines.push(failed > 0 ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`." : `Ready for \`pulumi up -s ${stack}\`.`);
+  return lines;
+}
+
+/** The whole command: parse, check, print; resolves to the exit code (0 ok, 1 a check failed, 2 bad usage). */
+export async function main(argv: string[], deps: DoctorDeps = {}): Promise<number> {
+  const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let options: DoctorOptions;
+  try {
+    options = parseDoctorArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    write(`doctor: ${error.message}`);
+    write(usage);
+    return 2;
+  }
+  if (options.help) {
+    write(usage);
+    return 0;
+  }
+  write(`Checking stack ${options.stack} before \`pulumi up\`…`);
+  const report = await runDoctor(options, deps);
+  for (const line of formatReport(report, options.stack)) write(line);
+  return report.exitCode;
+}

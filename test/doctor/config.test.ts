@@ -1,0 +1,184 @@
+/** The Pulumi CLI and stack-config checks, the command line, and the 1Password check: no Proxmox needed. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, describe, expect, it } from "vitest";
+
+import { parseDoctorArgs, UsageError } from "../../scripts/doctor/args";
+import { parseConfigJson } from "../../scripts/doctor/config";
+import { checkOnePassword } from "../../scripts/doctor/onepassword";
+import { checkPulumiCli, MIN_PULUMI_CLI, type RunResult } from "../../scripts/doctor/pulumi";
+import { main, runDoctor } from "../../scripts/doctor/run";
+import { fakeCredentialsFile, generateSecrets } from "../support/fixtures";
+import { closedPort, doctorStack, fakePulumi, pulumiConfigJson } from "./harness";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempFile(name: string, content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "doctor-"));
+  dirs.push(dir);
+  const path = join(dir, name);
+  writeFileSync(path, content, { mode: 0o600 });
+  return path;
+}
+
+const options = { stack: "homelab", timeoutMs: 200, help: false };
+
+describe("pulumi cli check", () => {
+  const runner = (result: RunResult) => () => Promise.resolve(result);
+
+  it("accepts a CLI at or above the minimum", async () => {
+    expect(await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.248.0\n", stderr: "" }))).toEqual({
+      name: "pulumi cli",
+      ok: true,
+      detail: `Pulumi CLI 3.248.0 (>= ${MIN_PULUMI_CLI})`,
+    });
+    expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.200.0", stderr: "" }))).ok).toBe(true);
+    expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v4.0.1-alpha.1", stderr: "" }))).ok).toBe(true);
+  });
+
+  it("fails on a CLI that is too old, naming the reason", async () => {
+    const result = await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.199.9\n", stderr: "" }));
+    expect(result).toEqual({
+      name: "pulumi cli",
+      ok: false,
+      detail: "Pulumi CLI 3.199.9 is older than 3.200.0, which this program needs (the program's @pulumi/pulumi SDK is 3.248)",
+      fix: "install Pulumi CLI 3.200.0 or newer (the program's @pulumi/pulumi SDK is 3.248): https://www.pulumi.com/docs/install/",
+    });
+  });
+
+  it("fails on a missing CLI with the install link, and on one that hangs", async () => {
+    const missing = await checkPulumiCli(runner({ kind: "missing" }));
+    expect(missing.detail).toBe("the pulumi command is not installed (not found on PATH)");
+    expect(missing.fix).toContain("https://www.pulumi.com/docs/install/");
+    expect((await checkPulumiCli(runner({ kind: "timeout", timeoutMs: 10000 }))).detail).toBe("`pulumi version` gave no answer within 10000 ms");
+  });
+});
+
+describe("stack config check", () => {
+  it("reads the config from the CLI for the chosen stack", async () => {
+    // A closed port on 127.0.0.1: the Proxmox checks fail fast and stay local.
+    const stack = await doctorStack(`https://127.0.0.1:${await closedPort()}/`);
+    const pulumi = fakePulumi({ configJson: pulumiConfigJson(stack) });
+    const report = await runDoctor({ ...options, stack: "staging" }, { runner: pulumi });
+    expect(pulumi.calls).toContainEqual(["pulumi", "config", "--show-secrets", "--json", "--non-interactive", "--stack", "staging"]);
+    expect(report.results.find((r) => r.name === "stack config")).toEqual({
+      name: "stack config",
+      ok: true,
+      detail: "stack staging validates: 1 node on pve, 1Password mode connect",
+    });
+  });
+
+  it("prints each validation problem on its own failing line, skips the rest, and exits non-zero", async () => {
+    const stack = await doctorStack("https://127.0.0.1:1/");
+    const nodes = stack.settings["nodes"] as Record<string, unknown>[];
+    nodes[0] = { ...nodes[0], mac: "not-a-mac", vmId: 50 };
+    stack.settings["proxmox"] = { ...(stack.settings["proxmox"] as object), endpoint: "http://pve.example.lan:8006/" };
+    const lines: string[] = [];
+    const code = await main(["--config-json", tempFile("config.json", pulumiConfigJson(stack, ["proxmoxApiToken"]))], {
+      runner: fakePulumi({}),
+      write: (line) => lines.push(line),
+    });
+    expect(code).toBe(1);
+    const configLines = lines.filter((l) => l.startsWith("FAIL config "));
+    expect(configLines).toHaveLength(4);
+    expect(configLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^FAIL config homelab:proxmoxApiToken: is stored in plaintext; .* — fix: /),
+        expect.stringMatching(/^FAIL config homelab:proxmox\.endpoint: "http:\/\/pve\.example\.lan:8006\/" is not an https URL/),
+        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.vmId: must be at least 100/),
+        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.mac: "not-a-mac" is not a MAC address/),
+      ]),
+    );
+    expect(lines.some((l) => l.includes("proxmox api"))).toBe(false);
+    expect(lines).toContain("Not checked: proxmox, sops recipients and 1password (they need a valid stack config).");
+    expect(lines.at(-1)).toBe("Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`.");
+  });
+
+  it("without the CLI, fails both CLI lines unless --config-json is given", async () => {
+    const stack = await doctorStack(`https://127.0.0.1:${await closedPort()}/`);
+    const missing = fakePulumi({ missing: true });
+    let report = await runDoctor(options, { runner: missing });
+    expect(report.results.map((r) => [r.name, r.ok])).toEqual([
+      ["pulumi cli", false],
+      ["stack config", false],
+    ]);
+    expect(report.results[1]!.fix).toContain("--config-json <file>");
+
+    report = await runDoctor({ ...options, configJson: tempFile("c.json", pulumiConfigJson(stack)) }, { runner: missing });
+    expect(report.results.find((r) => r.name === "stack config")?.ok).toBe(true);
+    expect(report.results[0]).toMatchObject({ name: "pulumi cli", ok: false });
+  });
+
+  it("says what is wrong with a --config-json file that is not the CLI's JSON", async () => {
+    const runner = fakePulumi({});
+    const notJson = await runDoctor({ ...options, configJson: tempFile("a.json", "homelab:proxmox: {}") }, { runner });
+    expect(notJson.results[1]!.detail).toMatch(/^--config-json .*a\.json is not JSON/);
+    const hidden = await runDoctor({ ...options, configJson: tempFile("b.json", JSON.stringify({ "homelab:proxmoxApiToken": { secret: true } })) }, { runner });
+    expect(hidden.results[1]!.detail).toContain("has no value for the secret homelab:proxmoxApiToken; run `pulumi config` with --show-secrets");
+    const absent = await runDoctor({ ...options, configJson: "/nonexistent/config.json" }, { runner });
+    expect(absent.results[1]!.detail).toBe("cannot read --config-json /nonexistent/config.json: ENOENT");
+  });
+
+  it("builds the raw map from value or objectValue, and the secret predicate from secret", () => {
+    const parsed = parseConfigJson(
+      JSON.stringify({
+        "homelab:proxmox": { value: '{"node":"pve"}', objectValue: { node: "pve" }, secret: false },
+        "homelab:cluster": { objectValue: { name: "x" }, secret: false },
+        "homelab:sopsAgeKey": { value: "AGE-SECRET-KEY-1", secret: true },
+      }),
+    );
+    expect(parsed.raw).toEqual({ "homelab:proxmox": '{"node":"pve"}', "homelab:cluster": '{"name":"x"}', "homelab:sopsAgeKey": "AGE-SECRET-KEY-1" });
+    expect([...parsed.secretKeys]).toEqual(["homelab:sopsAgeKey"]);
+  });
+});
+
+describe("command line", () => {
+  it("has defaults and takes every flag", () => {
+    expect(parseDoctorArgs([])).toEqual({ stack: "homelab", timeoutMs: 5000, help: false });
+    expect(parseDoctorArgs(["--stack", "lab", "--config-json", "c.json", "--sops-config", "x/.sops.yaml", "--timeout-ms", "200"])).toEqual({
+      stack: "lab",
+      configJson: "c.json",
+      sopsConfig: "x/.sops.yaml",
+      timeoutMs: 200,
+      help: false,
+    });
+  });
+
+  it("rejects unknown flags and bad timeouts with exit code 2", async () => {
+    expect(() => parseDoctorArgs(["--timeout-ms", "soon"])).toThrow(UsageError);
+    expect(() => parseDoctorArgs(["--timeout-ms", "0"])).toThrow(UsageError);
+    expect(() => parseDoctorArgs(["--insecure"])).toThrow(UsageError);
+    const lines: string[] = [];
+    expect(await main(["--nope"], { write: (l) => lines.push(l) })).toBe(2);
+    expect(lines[0]).toBe("doctor: Unknown option '--nope'");
+  });
+});
+
+describe("1password check", () => {
+  it("accepts Connect credentials that decode to a credentials file, with a token", async () => {
+    const secrets = await generateSecrets();
+    expect(checkOnePassword("connect", secrets)).toEqual([
+      { name: "1password", ok: true, detail: "mode connect: the credentials decode to a 1password-credentials.json, and the Connect token is set" },
+    ]);
+  });
+
+  it("names credentials encoded twice and a missing Connect token", () => {
+    const twice = Buffer.from(fakeCredentialsFile()).toString("base64");
+    const results = checkOnePassword("connect", { onePasswordCredentials: twice });
+    expect(results.map((r) => r.detail)).toEqual([
+      "homelab:onePasswordCredentials is base64 encoded twice; Connect chart 2.3.0+ takes the file encoded once (`base64 -w0 1password-credentials.json`)",
+      "mode connect needs homelab:onePasswordConnectToken, and it is not set",
+    ]);
+    expect(results.every((r) => !r.ok)).toBe(true);
+  });
+
+  it("needs the service-account token in sdk mode", async () => {
+    expect(checkOnePassword("sdk", {})[0]).toMatchObject({ ok: false, detail: "mode sdk needs homelab:onePasswordServiceAccountToken, and it is not set" });
+    expect(checkOnePassword("sdk", { onePasswordServiceAccountToken: (await generateSecrets()).onePasswordServiceAccountToken })[0]?.ok).toBe(true);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * A fake Proxmox VE API for the doctor tests: HTTPS on 127.0.0.1 (port 0) with
+ * a self-signed certificate made by `openssl` at test time, answering the few
+ * GETs the doctor makes from a mutable state. Also the config JSON the Pulumi
+ * CLI would print, and a fake CLI runner. No key material is committed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
+import type { CommandRunner, RunResult } from "../../scripts/doctor/pulumi";
+import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "../support/fixtures";
+
+export interface Certificate {
+  key: string;
+  cert: string;
+}
+
+/** A self-signed P-256 certificate for IP 127.0.0.1, valid one day. */
+export function selfSignedCertificate(): Certificate {
+  const dir = mkdtempSync(join(tmpdir(), "doctor-tls-"));
+  try {
+    execFileSync(
+      "openssl",
+      [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Row = Record<string, unknown>;
+
+export interface FakeProxmoxState {
+  /** The only token accepted (`PVEAPIToken=<token>`); anything else gets 401. */
+  token: string;
+  version: string;
+  permissions: Record<string, Record<string, number>>;
+  nodes: Row[];
+  storage: Record<string, Row[]>;
+  network: Record<string, Row[]>;
+  resources: Row[];
+  /** Delay before each answer, ms. */
+  delayMs: number;
+  /** Answer this status instead, for paths matching `path` (with optional reason phrase and body). */
+  fault?: { path: RegExp; status: number; reason?: string; body?: string };
+}
+
+export function defaultState(token: string): FakeProxmoxState {
+  return {
+    token,
+    version: "9.0.3",
+    permissions: { "/": Object.fromEntries(REQUIRED_PRIVILEGES.map((p) => [p, 1])) },
+    nodes: [{ node: "pve", status: "online", type: "node" }],
+    storage: {
+      pve: [
+        { storage: "local", content: "iso,vztmpl,backup", type: "dir", active: 1, enabled: 1 },
+        { storage: "local-lvm", content: "images,rootdir", type: "lvmthin", active: 1, enabled: 1 },
+      ],
+    },
+    network: {
+      pve: [
+        { iface: "eno1", type: "eth", active: 1 },
+        { iface: "vmbr0", type: "bridge", active: 1 },
+      ],
+    },
+    resources: [{ id: "qemu/100", vmid: 100, name: "pihole", node: "pve", type: "qemu", tags: "dns" }],
+    delayMs: 0,
+  };
+}
+
+export interface FakeProxmox {
+  port: number;
+  endpoint: string;
+  state: FakeProxmoxState;
+  /** Paths requested, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+function route(state: FakeProxmoxState, path: string): { status: number; reason?: string; body: unknown } {
+  const ok = (data: unknown) => ({ status: 200, body: { data } });
+  const node = /^\/api2\/json\/nodes\/([^/]+)\/(storage|network)$/.exec(path);
+  if (path === "/api2/json/version") return ok({ version: state.version, release: state.version.split(".").slice(0, 2).join("."), repoid: "0123abcd" });
+  if (path === "/api2/json/access/permissions") return ok(state.permissions);
+  if (path === "/api2/json/nodes") return ok(state.nodes);
+  if (node) {
+    const table = node[2] === "storage" ? state.storage : state.network;
+    const rows = table[decodeURIComponent(node[1]!)];
+    return rows === undefined ? { status: 500, reason: `hostname lookup '${node[1]}' failed - failed to get address info`, body: { data: null } } : ok(rows);
+  }
+  if (path === "/api2/json/cluster/resources?type=vm") return ok(state.resources);
+  return { status: 501, reason: `Method 'GET ${path}' not implemented`, body: { data: null } };
+}
+
+export async function startFakeProxmox(certificate: Certificate, state: FakeProxmoxState): Promise<FakeProxmox> {
+  const requests: string[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url ?? "";
+    requests.push(path);
+    const send = (status: number, reason: string | undefined, body: string) => {
+      res.writeHead(status, reason ?? "", { "Content-Type": "application/json;charset=UTF-8" });
+      res.end(body);
+    };
+    if (req.headers.authorization !== `PVEAPIToken=${state.token}`) {
+      send(401, "invalid token value!", JSON.stringify({ data: null }));
+    } else if (state.fault?.path.test(path)) {
+      send(state.fault.status, state.fault.reason, state.fault.body ?? JSON.stringify({ data: null }));
+    } else {
+      const { status, reason, body } = route(state, path);
+      send(status, reason, JSON.stringify(body));
+    }
+  };
+  const server: Server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
+    if (state.delayMs <= 0) {
+      answer(req, res);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      answer(req, res);
+    }, state.delayMs);
+    timers.add(timer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    endpoint: `https://127.0.0.1:${port}/`,
+    state,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that was just open and is now closed: connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  return port;
+}
+
+export interface DoctorStack {
+  settings: Settings;
+  secrets: Partial<GeneratedSecrets>;
+  all: GeneratedSecrets;
+}
+
+/** The single-node fixture pointed at `endpoint`, with freshly generated Connect-mode secrets. */
+export async function doctorStack(endpoint: string): Promise<DoctorStack> {
+  const all = await generateSecrets();
+  const settings = singleNodeSettings();
+  settings["proxmox"] = { ...(settings["proxmox"] as object), endpoint };
+  return { settings, secrets: connectSecrets(all), all };
+}
+
+/** What `pulumi config --show-secrets --json` prints for that stack. */
+export function pulumiConfigJson(stack: Pick<DoctorStack, "settings" | "secrets">, plaintext: string[] = []): string {
+  const { config, secretKeys } = stackConfig(stack.settings, stack.secrets, plaintext);
+  const entries = Object.entries(config).map(([key, value]) => {
+    const secret = secretKeys.includes(key);
+    const structured = !secret && (value.startsWith("{") || value.startsWith("["));
+    return [key, { value, secret, ...(structured ? { objectValue: JSON.parse(value) as unknown } : {}) }];
+  });
+  return JSON.stringify(Object.fromEntries(entries), null, 2);
+}
+
+/** A fake `pulumi`: `version` prints `version` (or the CLI is missing), `config` prints `configJson`. */
+export function fakePulumi(options: { version?: string; configJson?: string; missing?: boolean }): CommandRunner & { calls: string[][] } {
+  const calls: string[][] = [];
+  const answer = (args: string[]): RunResult => {
+    if (options.missing) return { kind: "missing" };
+    if (args[0] === "version") return { kind: "exited", code: 0, stdout: `${options.version ?? "v3.248.0"}\n`, stderr: "" };
+    if (args[0] === "config") {
+      if (options.configJson === undefined) return { kind: "exited", code: 255, stdout: "", stderr: "error: no stack named 'homelab' found" };
+      return { kind: "exited", code: 0, stdout: options.configJson, stderr: "" };
+    }
+    return { kind: "exited", code: 1, stdout: "", stderr: `unknown command ${args.join(" ")}` };
+  };
+  const runner = (command: string, args: string[]): Promise<RunResult> => {
+    calls.push([command, ...args]);
+    return Promise.resolve(answer(args));
+  };
+  return Object.assign(runner, { calls });
+}
