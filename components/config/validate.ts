@@ -67,8 +67,7 @@ export interface ValidConfig {
 }
 
 const fullKey = (key: string, path: readonly PropertyKey[] = []) =>
-  `${namespace}:${key}` +
-  path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  `${namespace}:${key}` + path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
 
 function parseValue(value: string): unknown {
   const trimmed = value.trim();
@@ -85,7 +84,8 @@ function parseValue(value: string): unknown {
 /** Zod's own wording for the checks that carry no message of ours. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type") {
-    if (issue.message.includes("received undefined")) return `is required (expected ${issue.expected}); see Pulumi.homelab.yaml for an example`;
+    if (issue.message.includes("received undefined"))
+      return `is required (expected ${issue.expected}); see Pulumi.homelab.yaml for an example`;
     return issue.expected === "boolean" ? "must be true or false" : `must be a ${issue.expected}`;
   }
   if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";
@@ -104,7 +104,11 @@ function duplicates<T>(nodes: ClusterNode[], pick: (n: ClusterNode) => T): Map<T
   return new Map([...seen].filter(([, indexes]) => indexes.length > 1));
 }
 
-function crossFieldProblems(settings: ValidConfig["settings"], secrets: Partial<SecretValues>, present: (key: SecretKey) => boolean): ConfigProblem[] {
+function crossFieldProblems(
+  settings: ValidConfig["settings"],
+  secrets: Partial<SecretValues>,
+  present: (key: SecretKey) => boolean,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { cluster, nodes, onePassword } = settings;
   const subnet = parseCidr(cluster.network.subnet);
@@ -117,34 +121,52 @@ function crossFieldProblems(settings: ValidConfig["settings"], secrets: Partial<
   }
   const outsideSubnet = (address: string) => !subnet.contains(address);
   if (outsideSubnet(cluster.network.gateway)) {
-    problems.push({ key: fullKey("cluster", ["network", "gateway"]), message: `${cluster.network.gateway} is outside the node subnet ${subnet.text}` });
+    problems.push({
+      key: fullKey("cluster", ["network", "gateway"]),
+      message: `${cluster.network.gateway} is outside the node subnet ${subnet.text}`,
+    });
   }
   if (cluster.vip !== undefined) {
     if (outsideSubnet(cluster.vip)) {
-      problems.push({ key: fullKey("cluster", ["vip"]), message: `${cluster.vip} is outside the node subnet ${subnet.text}; a Talos VIP must share the nodes' layer-2 network` });
+      problems.push({
+        key: fullKey("cluster", ["vip"]),
+        message: `${cluster.vip} is outside the node subnet ${subnet.text}; a Talos VIP must share the nodes' layer-2 network`,
+      });
     }
     const clash = nodes.findIndex((n) => n.address === cluster.vip);
     if (clash >= 0) {
-      problems.push({ key: fullKey("cluster", ["vip"]), message: `${cluster.vip} is also the address of nodes[${clash}]; pick a free address for the VIP` });
+      problems.push({
+        key: fullKey("cluster", ["vip"]),
+        message: `${cluster.vip} is also the address of nodes[${clash}]; pick a free address for the VIP`,
+      });
     }
   }
   if (tooFewForVolumeEncryption(cluster.talosVersion)) {
     const { major, minor } = minimumTalosForVolumeEncryption;
-    problems.push({ key: fullKey("cluster", ["talosVersion"]), message: `${cluster.talosVersion} cannot encrypt STATE/EPHEMERAL with VolumeConfig; use v${major}.${minor}.0 or newer` });
+    problems.push({
+      key: fullKey("cluster", ["talosVersion"]),
+      message: `${cluster.talosVersion} cannot encrypt STATE/EPHEMERAL with VolumeConfig; use v${major}.${minor}.0 or newer`,
+    });
   }
 
   nodes.forEach((node, index) => {
     if (outsideSubnet(node.address)) {
       problems.push({ key: fullKey("nodes", [index, "address"]), message: `${node.address} is outside the node subnet ${subnet.text}` });
     } else if (subnet.isNetworkOrBroadcast(node.address)) {
-      problems.push({ key: fullKey("nodes", [index, "address"]), message: `${node.address} is the network or broadcast address of ${subnet.text}` });
+      problems.push({
+        key: fullKey("nodes", [index, "address"]),
+        message: `${node.address} is the network or broadcast address of ${subnet.text}`,
+      });
     }
     if (node.address === cluster.network.gateway) {
       problems.push({ key: fullKey("nodes", [index, "address"]), message: `${node.address} is the gateway's address` });
     }
     const firstOctet = Number.parseInt(node.mac.slice(0, 2), 16);
     if ((firstOctet & 1) === 1) {
-      problems.push({ key: fullKey("nodes", [index, "mac"]), message: `${node.mac} is a multicast MAC; the first byte must be even (Proxmox uses BC:24:11:…)` });
+      problems.push({
+        key: fullKey("nodes", [index, "mac"]),
+        message: `${node.mac} is a multicast MAC; the first byte must be even (Proxmox uses BC:24:11:…)`,
+      });
     }
   });
 
@@ -171,20 +193,32 @@ function crossFieldProblems(settings: ValidConfig["settings"], secrets: Partial<
     problems.push({ key: fullKey("nodes"), message: 'no node has role "controlplane"; the first control plane bootstraps etcd' });
   }
   if (controlPlanes.length > 1 && cluster.vip === undefined && cluster.endpoint === undefined) {
-    problems.push({ key: fullKey("cluster", ["vip"]), message: `${controlPlanes.length} control planes need a shared endpoint; set cluster.vip to a free address in ${subnet.text}` });
+    problems.push({
+      key: fullKey("cluster", ["vip"]),
+      message: `${controlPlanes.length} control planes need a shared endpoint; set cluster.vip to a free address in ${subnet.text}`,
+    });
   }
   if (controlPlanes.length > 0 && controlPlanes.length % 2 === 0) {
-    problems.push({ key: fullKey("nodes"), message: `${controlPlanes.length} control planes cannot keep etcd quorum through a failure better than ${controlPlanes.length - 1}; use an odd number` });
+    problems.push({
+      key: fullKey("nodes"),
+      message: `${controlPlanes.length} control planes cannot keep etcd quorum through a failure better than ${controlPlanes.length - 1}; use an odd number`,
+    });
   }
 
   const required = (key: SecretKey, mode: string) => {
     if (!present(key)) {
-      problems.push({ key: fullKey(key), message: `is required with onePassword.mode "${mode}"; set it with \`pulumi config set --secret ${fullKey(key)} …\`` });
+      problems.push({
+        key: fullKey(key),
+        message: `is required with onePassword.mode "${mode}"; set it with \`pulumi config set --secret ${fullKey(key)} …\``,
+      });
     }
   };
   const forbidden = (key: SecretKey, mode: string, other: string) => {
     if (present(key)) {
-      problems.push({ key: fullKey(key), message: `belongs to onePassword.mode "${other}" but the mode is "${mode}"; the two modes are exclusive, so remove it with \`pulumi config rm ${fullKey(key)}\`` });
+      problems.push({
+        key: fullKey(key),
+        message: `belongs to onePassword.mode "${other}" but the mode is "${mode}"; the two modes are exclusive, so remove it with \`pulumi config rm ${fullKey(key)}\``,
+      });
     }
   };
   switch (onePassword.mode) {
@@ -206,11 +240,17 @@ function crossFieldProblems(settings: ValidConfig["settings"], secrets: Partial<
   if (onePassword.mode === "connect") {
     const repeated = onePassword.vaults.filter((vault, index) => onePassword.vaults.indexOf(vault) !== index);
     for (const vault of new Set(repeated)) {
-      problems.push({ key: fullKey("onePassword", ["vaults"]), message: `vault ${JSON.stringify(vault)} is listed more than once; each vault gets one priority` });
+      problems.push({
+        key: fullKey("onePassword", ["vaults"]),
+        message: `vault ${JSON.stringify(vault)} is listed more than once; each vault gets one priority`,
+      });
     }
   }
   if (present("fluxGitToken") && !settings.flux.url.startsWith("https://")) {
-    problems.push({ key: fullKey("fluxGitToken"), message: `is an HTTPS token but flux.url is ${settings.flux.url}; use an https:// URL, or remove the token and give Flux an SSH deploy key` });
+    problems.push({
+      key: fullKey("fluxGitToken"),
+      message: `is an HTTPS token but flux.url is ${settings.flux.url}; use an https:// URL, or remove the token and give Flux an SSH deploy key`,
+    });
   }
   if (secrets.onePasswordCredentials !== undefined) {
     const problem = credentialsFileProblem(secrets.onePasswordCredentials);
@@ -279,11 +319,19 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
     const value = raw[fullKey(key)];
     const result = secretSchemas[key].safeParse(value);
     if (!result.success) {
-      problems.push(...result.error.issues.map((issue) => ({ key: fullKey(key), message: value === undefined ? `is required; set it with \`pulumi config set --secret ${fullKey(key)} …\`` : describeIssue(issue) })));
+      problems.push(
+        ...result.error.issues.map((issue) => ({
+          key: fullKey(key),
+          message: value === undefined ? `is required; set it with \`pulumi config set --secret ${fullKey(key)} …\`` : describeIssue(issue),
+        })),
+      );
       continue;
     }
     if (value !== undefined && !isStoredSecret(fullKey(key))) {
-      problems.push({ key: fullKey(key), message: `is stored in plaintext; set it again with \`pulumi config set --secret ${fullKey(key)} …\`` });
+      problems.push({
+        key: fullKey(key),
+        message: `is stored in plaintext; set it again with \`pulumi config set --secret ${fullKey(key)} …\``,
+      });
     }
     if (result.data !== undefined) secrets[key] = result.data;
   }
@@ -294,7 +342,10 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
       const [top, ...rest] = issue.path;
       if (issue.code === "unrecognized_keys" && top !== undefined) {
         for (const unknown of issue.keys) {
-          problems.push({ key: fullKey(String(top), [...rest, unknown]), message: "is not a setting here; remove or rename it (Pulumi.homelab.yaml lists the keys)" });
+          problems.push({
+            key: fullKey(String(top), [...rest, unknown]),
+            message: "is not a setting here; remove or rename it (Pulumi.homelab.yaml lists the keys)",
+          });
         }
       } else {
         problems.push({ key: top === undefined ? namespace : fullKey(String(top), rest), message: describeIssue(issue) });

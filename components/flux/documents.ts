@@ -41,9 +41,7 @@ export function fluxOperatorValues(): Record<string, unknown> {
 export function sopsDecryptionPatch(): { target: { group: string; kind: string }; patch: string } {
   return {
     target: { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" },
-    patch: stringify([
-      { op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } },
-    ]),
+    patch: stringify([{ op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } }]),
   };
 }
 

@@ -74,11 +74,10 @@ export class Flux extends pulumi.ComponentResource {
     );
 
     // The key must exist before the first sync, or kustomize-controller fails to decrypt (F3).
-    this.instance = new k8s.apiextensions.CustomResource(
-      `${name}-instance`,
-      fluxInstance(args.flux, gitCredentials !== undefined),
-      { ...kept, dependsOn: [operator, sopsAge, ...(gitCredentials ? [gitCredentials] : [])] },
-    );
+    this.instance = new k8s.apiextensions.CustomResource(`${name}-instance`, fluxInstance(args.flux, gitCredentials !== undefined), {
+      ...kept,
+      dependsOn: [operator, sopsAge, ...(gitCredentials ? [gitCredentials] : [])],
+    });
     this.namespace = namespace.metadata.name;
     this.registerOutputs({ namespace: this.namespace });
   }

@@ -77,7 +77,9 @@ export function clusterSecretStore(onePassword: OnePasswordSettings): ClusterSec
       break;
     case "sdk":
       // Caching keeps ESO inside 1Password's low service-account rate limits (E2).
-      provider = { onepasswordSDK: { vault: onePassword.vault, auth: { serviceAccountSecretRef: tokenRef }, cache: { ttl: "5m", maxSize: 100 } } };
+      provider = {
+        onepasswordSDK: { vault: onePassword.vault, auth: { serviceAccountSecretRef: tokenRef }, cache: { ttl: "5m", maxSize: 100 } },
+      };
       break;
     default: {
       const exhaustive: never = onePassword;

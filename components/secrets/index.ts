@@ -72,7 +72,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       metadata: { name: onePasswordTokenSecret.name, namespace: externalSecretsNamespace },
       type: "Opaque",
       stringData: {
-        [onePasswordTokenSecret.key]: pulumi.secret(credentials.mode === "connect" ? credentials.connectToken : credentials.serviceAccountToken),
+        [onePasswordTokenSecret.key]: pulumi.secret(
+          credentials.mode === "connect" ? credentials.connectToken : credentials.serviceAccountToken,
+        ),
       },
     });
 

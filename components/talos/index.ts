@@ -63,18 +63,16 @@ export class TalosCluster extends pulumi.ComponentResource {
     for (const node of args.nodes) {
       const vm = args.vms[node.name];
       if (vm === undefined) throw new pulumi.ResourceError(`no VM for node ${node.name}`, this);
-      const configPatches = pulumi
-        .all([args.installerImage, machineSecrets])
-        .apply(([installerImage, s]) =>
-          nodePatches({
-            node,
-            settings: args.settings,
-            derived,
-            installerImage,
-            installDisk: args.installDisk,
-            secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret,
-          }).map(renderPatch),
-        );
+      const configPatches = pulumi.all([args.installerImage, machineSecrets]).apply(([installerImage, s]) =>
+        nodePatches({
+          node,
+          settings: args.settings,
+          derived,
+          installerImage,
+          installDisk: args.installDisk,
+          secretboxEncryptionSecret: s.secrets.secretboxEncryptionSecret,
+        }).map(renderPatch),
+      );
       const configuration = talos.machine.getConfigurationOutput(
         {
           clusterName: cluster.name,

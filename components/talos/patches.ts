@@ -67,14 +67,7 @@ export interface Layer2VIPConfig extends Versioned<"Layer2VIPConfig"> {
 }
 
 export type TalosDocument =
-  | MachineConfigPatch
-  | VolumeConfig
-  | HostnameConfig
-  | LinkAliasConfig
-  | LinkConfig
-  | DHCPv4Config
-  | ResolverConfig
-  | Layer2VIPConfig;
+  MachineConfigPatch | VolumeConfig | HostnameConfig | LinkAliasConfig | LinkConfig | DHCPv4Config | ResolverConfig | Layer2VIPConfig;
 
 /** A named patch: one or more documents sent as one multi-document YAML patch. */
 export interface Patch {

@@ -54,7 +54,16 @@ const selfSignedCodes = new Set([
   "UNABLE_TO_GET_ISSUER_CERT",
   "CERT_UNTRUSTED",
 ]);
-const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EHOSTDOWN", "EPIPE"]);
+const unreachableCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+  "EHOSTDOWN",
+  "EPIPE",
+]);
 
 const insecureRisk =
   "or, accepting the risk, set homelab:proxmox.insecureSkipTlsVerify true (then anyone able to intercept the connection can pose as Proxmox and capture the API token)";
@@ -99,14 +108,23 @@ function transportError(error: NodeJS.ErrnoException, host: string, hostname: st
     );
   }
   if (unreachableCodes.has(code)) {
-    const why = code === "ENOTFOUND" || code === "EAI_AGAIN" ? `the name ${hostname} does not resolve` : code === "ECONNREFUSED" ? "connection refused" : error.message;
+    const why =
+      code === "ENOTFOUND" || code === "EAI_AGAIN"
+        ? `the name ${hostname} does not resolve`
+        : code === "ECONNREFUSED"
+          ? "connection refused"
+          : error.message;
     return new ProxmoxError(
       "unreachable",
       `cannot reach ${host} (${code}: ${why})`,
       "check homelab:proxmox.endpoint (host and port, usually 8006) and that this machine can reach the Proxmox host",
     );
   }
-  return new ProxmoxError("unreachable", `cannot reach ${host}: ${error.message}`, "check homelab:proxmox.endpoint and the network path to the Proxmox host");
+  return new ProxmoxError(
+    "unreachable",
+    `cannot reach ${host}: ${error.message}`,
+    "check homelab:proxmox.endpoint and the network path to the Proxmox host",
+  );
 }
 
 /** `Permission check failed (/nodes/pve, Sys.Audit)` → path and privilege. */
@@ -146,7 +164,11 @@ function statusError(status: number, reason: string, body: string, path: string)
       "grant the PulumiTalos role from README.md to the token's user on /; with privilege separation on, to the token as well",
     );
   }
-  return new ProxmoxError("http", `GET ${path} answered HTTP ${status}${said ? ` ${said}` : ""}`, "check the Proxmox host's logs (journalctl -u pveproxy)");
+  return new ProxmoxError(
+    "http",
+    `GET ${path} answered HTTP ${status}${said ? ` ${said}` : ""}`,
+    "check the Proxmox host's logs (journalctl -u pveproxy)",
+  );
 }
 
 export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClient {
@@ -211,7 +233,11 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
           res.on("close", () => {
             if (res.complete) return;
             settle({
-              error: new ProxmoxError("unreachable", `${host} closed the connection during GET ${path}`, "check the Proxmox host (journalctl -u pveproxy) and the network path to it"),
+              error: new ProxmoxError(
+                "unreachable",
+                `${host} closed the connection during GET ${path}`,
+                "check the Proxmox host (journalctl -u pveproxy) and the network path to it",
+              ),
             });
           });
         },

@@ -26,13 +26,20 @@ type Row = Record<string, unknown>;
 
 function rows(data: unknown, path: string): Row[] {
   if (!Array.isArray(data)) {
-    throw new ProxmoxError("protocol", `GET ${path} answered without a list`, "point homelab:proxmox.endpoint at the Proxmox API, like https://pve.example.lan:8006/");
+    throw new ProxmoxError(
+      "protocol",
+      `GET ${path} answered without a list`,
+      "point homelab:proxmox.endpoint at the Proxmox API, like https://pve.example.lan:8006/",
+    );
   }
   return data.filter((r): r is Row => typeof r === "object" && r !== null);
 }
 
 const str = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : "");
-const list = (value: unknown) => str(value).split(/[;,\s]+/).filter((s) => s !== "");
+const list = (value: unknown) =>
+  str(value)
+    .split(/[;,\s]+/)
+    .filter((s) => s !== "");
 
 async function attempt(name: string, check: () => Promise<CheckResult | CheckResult[]>): Promise<CheckResult[]> {
   try {
@@ -46,9 +53,14 @@ async function attempt(name: string, check: () => Promise<CheckResult | CheckRes
 
 export function checkVersion(data: unknown): CheckResult {
   const version = str((data as Row | null)?.["version"]);
-  if (version === "") return fail("proxmox version", "GET /version answered without data.version", "point homelab:proxmox.endpoint at a Proxmox VE API");
+  if (version === "")
+    return fail("proxmox version", "GET /version answered without data.version", "point homelab:proxmox.endpoint at a Proxmox VE API");
   if (!/^9(\.|$)/.test(version)) {
-    return fail("proxmox version", `Proxmox VE ${version} found, this program needs 9.x`, "upgrade the host to Proxmox VE 9 (`pve8to9`, then the upgrade guide), or point homelab:proxmox.endpoint at a VE 9 host");
+    return fail(
+      "proxmox version",
+      `Proxmox VE ${version} found, this program needs 9.x`,
+      "upgrade the host to Proxmox VE 9 (`pve8to9`, then the upgrade guide), or point homelab:proxmox.endpoint at a VE 9 host",
+    );
   }
   return pass("proxmox version", `Proxmox VE ${version}`);
 }
@@ -68,7 +80,11 @@ export function aclPaths(settings: ValidConfig["settings"]): string[] {
 
 export function checkPrivileges(data: unknown, settings: ValidConfig["settings"]): CheckResult {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return fail("proxmox privileges", "GET /access/permissions answered without a path map", "point homelab:proxmox.endpoint at a Proxmox VE API");
+    return fail(
+      "proxmox privileges",
+      "GET /access/permissions answered without a path map",
+      "point homelab:proxmox.endpoint at a Proxmox VE API",
+    );
   }
   const paths = aclPaths(settings);
   const missing = missingPrivileges(grantedPrivileges(data as Record<string, Record<string, unknown>>, paths));
@@ -87,7 +103,9 @@ export function checkNodes(data: unknown, settings: ValidConfig["settings"]): { 
   const byName = new Map(found.map((r) => [str(r["node"]), r]));
   const wanted = [...new Set([settings.proxmox.node, ...settings.nodes.map((n) => n.proxmoxNode)])];
   const absent = wanted.filter((n) => !byName.has(n));
-  const offline = wanted.filter((n) => byName.has(n) && str(byName.get(n)?.["status"]) !== "" && str(byName.get(n)?.["status"]) !== "online");
+  const offline = wanted.filter(
+    (n) => byName.has(n) && str(byName.get(n)?.["status"]) !== "" && str(byName.get(n)?.["status"]) !== "online",
+  );
   const present = new Set(wanted.filter((n) => byName.has(n)));
   const problems = [
     ...absent.map((n) => `node ${n} is not in the cluster`),
@@ -115,7 +133,9 @@ export function checkStorage(data: unknown, host: string, settings: ValidConfig[
     if (storage === undefined) {
       problems.push(`storage ${id} (homelab:proxmox.${key}) does not exist on ${host} or the token cannot see it (Datastore.Audit)`);
     } else if (!list(storage["content"]).includes(content)) {
-      problems.push(`storage ${id} (homelab:proxmox.${key}) does not hold content "${content}" (it holds ${list(storage["content"]).join(", ") || "nothing"})`);
+      problems.push(
+        `storage ${id} (homelab:proxmox.${key}) does not hold content "${content}" (it holds ${list(storage["content"]).join(", ") || "nothing"})`,
+      );
     } else if (storage["active"] === 0 || storage["enabled"] === 0) {
       problems.push(`storage ${id} (homelab:proxmox.${key}) is not active on ${host}`);
     }
@@ -141,7 +161,11 @@ export function checkBridge(data: unknown, host: string, settings: ValidConfig["
   const fix = `set homelab:proxmox.bridge to a bridge of every node hosting a VM (${host} has ${bridges.join(", ") || "no bridge"}), or create it under ${host} > System > Network`;
   if (iface === undefined) return fail(`proxmox bridge ${host}`, `bridge ${bridge} does not exist on ${host}`, fix);
   if (!["bridge", "OVSBridge", "vnet"].includes(str(iface["type"]))) {
-    return fail(`proxmox bridge ${host}`, `${bridge} on ${host} is ${str(iface["type"]) ? `an interface of type ${str(iface["type"])}` : "an interface"}, not a bridge`, fix);
+    return fail(
+      `proxmox bridge ${host}`,
+      `${bridge} on ${host} is ${str(iface["type"]) ? `an interface of type ${str(iface["type"])}` : "an interface"}, not a bridge`,
+      fix,
+    );
   }
   return pass(`proxmox bridge ${host}`, `bridge ${bridge} exists`);
 }
@@ -188,7 +212,10 @@ export async function checkProxmox(options: ProxmoxCheckOptions): Promise<Proxmo
       return { results, skipped: ["the other proxmox checks (GET /version failed)"] };
     }
     const tls = insecure ? "certificate NOT verified: insecureSkipTlsVerify is true" : "certificate verified";
-    const results: CheckResult[] = [pass("proxmox api", `${client.origin} accepts token ${tokenId(options.token)} (${tls})`), checkVersion(version)];
+    const results: CheckResult[] = [
+      pass("proxmox api", `${client.origin} accepts token ${tokenId(options.token)} (${tls})`),
+      checkVersion(version),
+    ];
 
     results.push(...(await attempt("proxmox privileges", async () => checkPrivileges(await client.get("/access/permissions"), settings))));
 
@@ -207,8 +234,12 @@ export async function checkProxmox(options: ProxmoxCheckOptions): Promise<Proxmo
         continue;
       }
       const node = encodeURIComponent(host);
-      results.push(...(await attempt(`proxmox storage ${host}`, async () => checkStorage(await client.get(`/nodes/${node}/storage`), host, settings))));
-      results.push(...(await attempt(`proxmox bridge ${host}`, async () => checkBridge(await client.get(`/nodes/${node}/network`), host, settings))));
+      results.push(
+        ...(await attempt(`proxmox storage ${host}`, async () => checkStorage(await client.get(`/nodes/${node}/storage`), host, settings))),
+      );
+      results.push(
+        ...(await attempt(`proxmox bridge ${host}`, async () => checkBridge(await client.get(`/nodes/${node}/network`), host, settings))),
+      );
     }
     results.push(...(await attempt("proxmox vm ids", async () => checkVmIds(await client.get("/cluster/resources?type=vm"), settings))));
     return { results, skipped };

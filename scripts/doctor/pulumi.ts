@@ -17,16 +17,21 @@ export type CommandRunner = (command: string, args: string[], options: { timeout
 /** Runs a command without a shell, stdin closed, killed after `timeoutMs`. */
 export const execRunner: CommandRunner = (command, args, { timeoutMs }) =>
   new Promise((resolve) => {
-    const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      if (error === null) {
-        resolve({ kind: "exited", code: 0, stdout, stderr });
-        return;
-      }
-      const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string | null };
-      if (err.code === "ENOENT") resolve({ kind: "missing" });
-      else if (err.killed === true && err.signal !== null && err.signal !== undefined) resolve({ kind: "timeout", timeoutMs });
-      else resolve({ kind: "exited", code: typeof err.code === "number" ? err.code : 1, stdout, stderr });
-    });
+    const child = execFile(
+      command,
+      args,
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ kind: "exited", code: 0, stdout, stderr });
+          return;
+        }
+        const err = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string | null };
+        if (err.code === "ENOENT") resolve({ kind: "missing" });
+        else if (err.killed === true && err.signal !== null && err.signal !== undefined) resolve({ kind: "timeout", timeoutMs });
+        else resolve({ kind: "exited", code: typeof err.code === "number" ? err.code : 1, stdout, stderr });
+      },
+    );
     child.stdin?.end();
   });
 
@@ -58,16 +63,28 @@ export async function checkPulumiCli(run: CommandRunner): Promise<CheckResult> {
     case "missing":
       return fail(name, "the pulumi command is not installed (not found on PATH)", upgrade);
     case "timeout":
-      return fail(name, `\`pulumi version\` gave no answer within ${result.timeoutMs} ms`, `check that \`pulumi version\` runs on its own; reinstall from ${installLink} if it hangs`);
+      return fail(
+        name,
+        `\`pulumi version\` gave no answer within ${result.timeoutMs} ms`,
+        `check that \`pulumi version\` runs on its own; reinstall from ${installLink} if it hangs`,
+      );
     case "exited": {
       const text = result.stdout.trim();
       const version = parseVersion(text);
       if (result.code !== 0 || version === undefined) {
-        return fail(name, `\`pulumi version\` failed (exit ${result.code}): ${oneLine(result.stderr || text) || "no output"}`, `reinstall the CLI: ${installLink}`);
+        return fail(
+          name,
+          `\`pulumi version\` failed (exit ${result.code}): ${oneLine(result.stderr || text) || "no output"}`,
+          `reinstall the CLI: ${installLink}`,
+        );
       }
       const minimum = parseVersion(MIN_PULUMI_CLI) as Version;
       if (!atLeast(version, minimum)) {
-        return fail(name, `Pulumi CLI ${version.join(".")} is older than ${MIN_PULUMI_CLI}, which this program needs (${minimumReason})`, upgrade);
+        return fail(
+          name,
+          `Pulumi CLI ${version.join(".")} is older than ${MIN_PULUMI_CLI}, which this program needs (${minimumReason})`,
+          upgrade,
+        );
       }
       return pass(name, `Pulumi CLI ${version.join(".")} (>= ${MIN_PULUMI_CLI})`);
     }
@@ -87,7 +104,9 @@ const configTimeoutMs = 60_000;
 
 /** The stack's config as `pulumi config --show-secrets --json` prints it, or why it could not be read. */
 export async function pulumiConfigJson(run: CommandRunner, stack: string): Promise<{ json: string } | { problem: string; fix: string }> {
-  const result = await run("pulumi", ["config", "--show-secrets", "--json", "--non-interactive", "--stack", stack], { timeoutMs: configTimeoutMs });
+  const result = await run("pulumi", ["config", "--show-secrets", "--json", "--non-interactive", "--stack", stack], {
+    timeoutMs: configTimeoutMs,
+  });
   switch (result.kind) {
     case "missing":
       return {
@@ -95,7 +114,10 @@ export async function pulumiConfigJson(run: CommandRunner, stack: string): Promi
         fix: `install the CLI (${installLink}), or pass --config-json <file> holding the output of \`pulumi config --show-secrets --json --stack ${stack}\``,
       };
     case "timeout":
-      return { problem: `\`pulumi config --stack ${stack}\` gave no answer within ${result.timeoutMs} ms`, fix: "check your state backend login (`pulumi whoami`) and the secrets provider" };
+      return {
+        problem: `\`pulumi config --stack ${stack}\` gave no answer within ${result.timeoutMs} ms`,
+        fix: "check your state backend login (`pulumi whoami`) and the secrets provider",
+      };
     case "exited":
       if (result.code !== 0) {
         return {

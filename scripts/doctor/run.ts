@@ -41,12 +41,20 @@ async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      return fail(name, `cannot read --config-json ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``);
+      return fail(
+        name,
+        `cannot read --config-json ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``,
+      );
     }
     try {
       return parseConfigJson(text);
     } catch (error) {
-      return fail(name, `--config-json ${path} ${(error as Error).message}`, `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``);
+      return fail(
+        name,
+        `--config-json ${path} ${(error as Error).message}`,
+        `write it with \`pulumi config --show-secrets --json --stack ${options.stack} > <file>\``,
+      );
     }
   }
   const fromCli = await pulumiConfigJson(runner, options.stack);
@@ -105,7 +113,9 @@ export function formatReport(report: DoctorReport, stack: string): string[] {
   lines.push("");
   lines.push(`${report.results.length} checks: ${report.results.length - failed} ok, ${failed} failed.`);
   if (report.skipped.length > 0) lines.push(`Not checked: ${report.skipped.join("; ")}.`);
-  lines.push(failed > 0 ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`." : `Ready for \`pulumi up -s ${stack}\`.`);
+  lines.push(
+    failed > 0 ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`." : `Ready for \`pulumi up -s ${stack}\`.`,
+  );
   return lines;
 }
 

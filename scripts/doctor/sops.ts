@@ -15,13 +15,11 @@ const name = "sops recipients";
 export function ruleRecipients(rule: unknown): string[] {
   if (typeof rule !== "object" || rule === null) return [];
   const split = (value: unknown): string[] =>
-    typeof value === "string"
-      ? value.split(/[,\s]+/).filter((s) => s !== "")
-      : Array.isArray(value)
-        ? value.flatMap(split)
-        : [];
+    typeof value === "string" ? value.split(/[,\s]+/).filter((s) => s !== "") : Array.isArray(value) ? value.flatMap(split) : [];
   const { age, key_groups: groups } = rule as { age?: unknown; key_groups?: unknown };
-  const fromGroups = Array.isArray(groups) ? groups.flatMap((g: unknown) => (typeof g === "object" && g !== null ? split((g as { age?: unknown }).age) : [])) : [];
+  const fromGroups = Array.isArray(groups)
+    ? groups.flatMap((g: unknown) => (typeof g === "object" && g !== null ? split((g as { age?: unknown }).age) : []))
+    : [];
   return [...split(age), ...fromGroups];
 }
 
@@ -36,13 +34,21 @@ export async function checkSopsRecipients(identity: string, sopsConfigPath: stri
   try {
     recipient = await ageRecipientOf(identity);
   } catch (error) {
-    return fail(name, `homelab:sopsAgeKey is not a usable age identity (${String(error)})`, "generate one with `age-keygen` and set it with `pulumi config set --secret homelab:sopsAgeKey …`");
+    return fail(
+      name,
+      `homelab:sopsAgeKey is not a usable age identity (${String(error)})`,
+      "generate one with `age-keygen` and set it with `pulumi config set --secret homelab:sopsAgeKey …`",
+    );
   }
   let text: string;
   try {
     text = await readFile(sopsConfigPath, "utf8");
   } catch (error) {
-    return fail(name, `cannot read ${sopsConfigPath} (${source}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`, `create it with a creation rule for age ${recipient}, or pass --sops-config <path to .sops.yaml>`);
+    return fail(
+      name,
+      `cannot read ${sopsConfigPath} (${source}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      `create it with a creation rule for age ${recipient}, or pass --sops-config <path to .sops.yaml>`,
+    );
   }
   let document: unknown;
   try {
@@ -52,7 +58,11 @@ export async function checkSopsRecipients(identity: string, sopsConfigPath: stri
   }
   const rules = typeof document === "object" && document !== null ? (document as { creation_rules?: unknown }).creation_rules : undefined;
   if (!Array.isArray(rules) || rules.length === 0) {
-    return fail(name, `${sopsConfigPath} has no creation_rules`, `add one: creation_rules: [{ path_regex: '.*\\.sops\\.yaml$', encrypted_regex: '^(data|stringData)$', age: ${recipient} }]`);
+    return fail(
+      name,
+      `${sopsConfigPath} has no creation_rules`,
+      `add one: creation_rules: [{ path_regex: '.*\\.sops\\.yaml$', encrypted_regex: '^(data|stringData)$', age: ${recipient} }]`,
+    );
   }
   const ruleList: unknown[] = rules;
   const missing = ruleList.map((rule, index) => ({ rule, index })).filter(({ rule }) => !ruleRecipients(rule).includes(recipient));

@@ -57,7 +57,7 @@ export function generatedDocuments(run: ProgramRun, secrets: readonly string[]):
   }
 
   for (const release of run.ofType("kubernetes:helm.sh/v3:Release")) {
-    const { chart, version, repositoryOpts, namespace, values } = release.inputs as Record<string, unknown>;
+    const { chart, version, repositoryOpts, namespace, values } = release.inputs;
     const header = `# chart ${String(chart)} ${String(version)}${repositoryOpts ? ` from ${String((repositoryOpts as { repo?: string }).repo)}` : ""}, namespace ${String(namespace)}\n`;
     files.set(`helm/${String(release.inputs["name"])}.values.yaml`, header + stringify(safe(values ?? {})));
   }

@@ -19,15 +19,18 @@ export const latencyModel: Record<string, Latency> = {
   },
   "proxmoxve:download/file:File": {
     seconds: 30,
-    basis: "Proxmox fetches the Secure Boot ISO itself (about 110 MiB for Talos 1.13 with one extension; the factory builds it on first request) over 100 Mbit/s",
+    basis:
+      "Proxmox fetches the Secure Boot ISO itself (about 110 MiB for Talos 1.13 with one extension; the factory builds it on first request) over 100 Mbit/s",
   },
   "proxmoxve:index/vmLegacy:VmLegacy": {
     seconds: 60,
-    basis: "allocating disk, EFI vars and TPM state on local-lvm, then start and UEFI boot of the ISO into Talos maintenance mode (the provider returns once the VM runs; the rest is counted here because apply needs the API up)",
+    basis:
+      "allocating disk, EFI vars and TPM state on local-lvm, then start and UEFI boot of the ISO into Talos maintenance mode (the provider returns once the VM runs; the rest is counted here because apply needs the API up)",
   },
   "talos:machine/configurationApply:ConfigurationApply": {
     seconds: 240,
-    basis: "config over the maintenance API, installer image pull from factory.talos.dev, install to disk, TPM key enrolment, LUKS2 formatting of STATE/EPHEMERAL, reboot from disk",
+    basis:
+      "config over the maintenance API, installer image pull from factory.talos.dev, install to disk, TPM key enrolment, LUKS2 formatting of STATE/EPHEMERAL, reboot from disk",
   },
   "talos:machine/bootstrap:Bootstrap": {
     seconds: 20,
@@ -66,7 +69,10 @@ export function withHealthWait(model: Record<string, Latency>): Record<string, L
   if (health === undefined || kubeconfig === undefined) return model;
   return {
     ...model,
-    "talos:cluster/kubeconfig:Kubeconfig": { seconds: health.seconds + kubeconfig.seconds, basis: `${kubeconfig.basis}, after the health wait` },
+    "talos:cluster/kubeconfig:Kubeconfig": {
+      seconds: health.seconds + kubeconfig.seconds,
+      basis: `${kubeconfig.basis}, after the health wait`,
+    },
   };
 }
 

@@ -81,6 +81,9 @@ export function estimateReport(est: Estimate, model: Record<string, Latency>): s
     "Critical path:",
     ...est.path
       .filter((r) => (charged[r.type]?.seconds ?? 0) > 0)
-      .map((r) => `  ${minutes(est.finishByUrn.get(r.urn) ?? 0).padStart(7)}  ${label(r)} (+${charged[r.type]?.seconds}s: ${charged[r.type]?.basis})`),
+      .map(
+        (r) =>
+          `  ${minutes(est.finishByUrn.get(r.urn) ?? 0).padStart(7)}  ${label(r)} (+${charged[r.type]?.seconds}s: ${charged[r.type]?.basis})`,
+      ),
   ];
 }

@@ -33,7 +33,10 @@ export async function readStackConfig(path: string): Promise<OfflineConfig> {
   const onePassword = config["homelab:onePassword"] ? (JSON.parse(config["homelab:onePassword"]) as { mode?: string }) : {};
   const mode = onePassword.mode === "sdk" ? "sdk" : "connect";
   const generated = await generateSecrets();
-  const needed = new Set<string>([...secretKeysByMode[mode].map((k) => `homelab:${k}`), ...encrypted.filter((k) => k.startsWith("homelab:"))]);
+  const needed = new Set<string>([
+    ...secretKeysByMode[mode].map((k) => `homelab:${k}`),
+    ...encrypted.filter((k) => k.startsWith("homelab:")),
+  ]);
   const substituted: string[] = [];
   for (const key of needed) {
     const value = generated[key.slice("homelab:".length) as keyof typeof generated] as string | undefined;

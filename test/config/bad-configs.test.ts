@@ -5,12 +5,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 
 import { ConfigError, type ConfigProblem } from "../../components/config";
 import { validateConfig } from "../../components/config/validate";
-import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "../support/fixtures";
+import {
+  connectSecrets,
+  generateSecrets,
+  singleNodeSettings,
+  stackConfig,
+  type GeneratedSecrets,
+  type Settings,
+} from "../support/fixtures";
 import { runFailingProgram } from "../support/harness";
 
 interface BadConfig {
@@ -34,23 +41,35 @@ function overlay(base: Settings, patch: Settings): Settings {
   const out: Settings = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    if (value === null) delete out[key];
-    else if (typeof value === "object" && !Array.isArray(value) && typeof current === "object" && current !== null && !Array.isArray(current)) {
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof current === "object" &&
+      current !== null &&
+      !Array.isArray(current)
+    ) {
       out[key] = overlay(current as Settings, value as Settings);
     } else out[key] = value;
   }
-  return out;
+  return Object.fromEntries(Object.entries(out).filter(([, value]) => value !== null));
 }
 
 async function build(fixture: BadConfig) {
   const generated = await generateSecrets();
-  const secrets: Partial<GeneratedSecrets> = connectSecrets(generated);
-  for (const [key, value] of Object.entries(fixture.secrets ?? {}) as [keyof GeneratedSecrets, string | null][]) {
-    if (value === null) delete secrets[key];
-    else if (value === "__GENERATED__") secrets[key] = generated[key];
-    else if (value === "__DOUBLE__") secrets[key] = Buffer.from(generated.onePasswordCredentials).toString("base64");
-    else secrets[key] = value;
-  }
+  const replaced = new Map(Object.entries(fixture.secrets ?? {}) as [keyof GeneratedSecrets, string | null][]);
+  const value = (key: keyof GeneratedSecrets, current: string | undefined): string | undefined => {
+    const wanted = replaced.get(key);
+    if (wanted === undefined) return current;
+    if (wanted === null) return undefined;
+    if (wanted === "__GENERATED__") return generated[key];
+    if (wanted === "__DOUBLE__") return Buffer.from(generated.onePasswordCredentials).toString("base64");
+    return wanted;
+  };
+  const connect = connectSecrets(generated);
+  const secrets = Object.fromEntries(
+    (Object.keys(generated) as (keyof GeneratedSecrets)[]).map((key) => [key, value(key, connect[key])]),
+  ) as Partial<GeneratedSecrets>;
   return stackConfig(overlay(singleNodeSettings(), fixture.settings ?? {}), secrets, fixture.plaintext ?? []);
 }
 

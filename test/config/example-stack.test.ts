@@ -14,7 +14,11 @@ const stack = parseYaml(file) as { config: Record<string, unknown> };
 
 describe("Pulumi.homelab.yaml", () => {
   it("sets every setting key and no secret key", () => {
-    expect(Object.keys(stack.config).sort()).toEqual(Object.keys(settingsSchema.shape).map((k) => `homelab:${k}`).sort());
+    expect(Object.keys(stack.config).sort()).toEqual(
+      Object.keys(settingsSchema.shape)
+        .map((k) => `homelab:${k}`)
+        .sort(),
+    );
   });
 
   it("documents how to set every secret with --secret", () => {
@@ -24,7 +28,7 @@ describe("Pulumi.homelab.yaml", () => {
   it("validates, once the secrets are set", async () => {
     const secrets = connectSecrets(await generateSecrets());
     const raw: Record<string, string> = Object.fromEntries(Object.entries(stack.config).map(([k, v]) => [k, JSON.stringify(v)]));
-    for (const [key, value] of Object.entries(secrets)) raw[`homelab:${key}`] = String(value);
+    for (const [key, value] of Object.entries(secrets)) raw[`homelab:${key}`] = value;
     const config = validateConfig(raw, () => true);
     expect(config.derived.clusterEndpoint).toBe("https://192.168.10.41:6443");
     expect(config.settings.nodes).toHaveLength(1);

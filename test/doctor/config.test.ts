@@ -55,7 +55,9 @@ describe("pulumi cli check", () => {
     const missing = await checkPulumiCli(runner({ kind: "missing" }));
     expect(missing.detail).toBe("the pulumi command is not installed (not found on PATH)");
     expect(missing.fix).toContain("https://www.pulumi.com/docs/install/");
-    expect((await checkPulumiCli(runner({ kind: "timeout", timeoutMs: 10000 }))).detail).toBe("`pulumi version` gave no answer within 10000 ms");
+    expect((await checkPulumiCli(runner({ kind: "timeout", timeoutMs: 10000 }))).detail).toBe(
+      "`pulumi version` gave no answer within 10000 ms",
+    );
   });
 });
 
@@ -118,8 +120,13 @@ describe("stack config check", () => {
     const runner = fakePulumi({});
     const notJson = await runDoctor({ ...options, configJson: tempFile("a.json", "homelab:proxmox: {}") }, { runner });
     expect(notJson.results[1]!.detail).toMatch(/^--config-json .*a\.json is not JSON/);
-    const hidden = await runDoctor({ ...options, configJson: tempFile("b.json", JSON.stringify({ "homelab:proxmoxApiToken": { secret: true } })) }, { runner });
-    expect(hidden.results[1]!.detail).toContain("has no value for the secret homelab:proxmoxApiToken; run `pulumi config` with --show-secrets");
+    const hidden = await runDoctor(
+      { ...options, configJson: tempFile("b.json", JSON.stringify({ "homelab:proxmoxApiToken": { secret: true } })) },
+      { runner },
+    );
+    expect(hidden.results[1]!.detail).toContain(
+      "has no value for the secret homelab:proxmoxApiToken; run `pulumi config` with --show-secrets",
+    );
     const absent = await runDoctor({ ...options, configJson: "/nonexistent/config.json" }, { runner });
     expect(absent.results[1]!.detail).toBe("cannot read --config-json /nonexistent/config.json: ENOENT");
   });
@@ -132,7 +139,11 @@ describe("stack config check", () => {
         "homelab:sopsAgeKey": { value: "AGE-SECRET-KEY-1", secret: true },
       }),
     );
-    expect(parsed.raw).toEqual({ "homelab:proxmox": '{"node":"pve"}', "homelab:cluster": '{"name":"x"}', "homelab:sopsAgeKey": "AGE-SECRET-KEY-1" });
+    expect(parsed.raw).toEqual({
+      "homelab:proxmox": '{"node":"pve"}',
+      "homelab:cluster": '{"name":"x"}',
+      "homelab:sopsAgeKey": "AGE-SECRET-KEY-1",
+    });
     expect([...parsed.secretKeys]).toEqual(["homelab:sopsAgeKey"]);
   });
 });
@@ -163,7 +174,11 @@ describe("1password check", () => {
   it("accepts Connect credentials that decode to a credentials file, with a token", async () => {
     const secrets = await generateSecrets();
     expect(checkOnePassword("connect", secrets)).toEqual([
-      { name: "1password", ok: true, detail: "mode connect: the credentials decode to a 1password-credentials.json, and the Connect token is set" },
+      {
+        name: "1password",
+        ok: true,
+        detail: "mode connect: the credentials decode to a 1password-credentials.json, and the Connect token is set",
+      },
     ]);
   });
 
@@ -178,7 +193,12 @@ describe("1password check", () => {
   });
 
   it("needs the service-account token in sdk mode", async () => {
-    expect(checkOnePassword("sdk", {})[0]).toMatchObject({ ok: false, detail: "mode sdk needs homelab:onePasswordServiceAccountToken, and it is not set" });
-    expect(checkOnePassword("sdk", { onePasswordServiceAccountToken: (await generateSecrets()).onePasswordServiceAccountToken })[0]?.ok).toBe(true);
+    expect(checkOnePassword("sdk", {})[0]).toMatchObject({
+      ok: false,
+      detail: "mode sdk needs homelab:onePasswordServiceAccountToken, and it is not set",
+    });
+    expect(
+      checkOnePassword("sdk", { onePasswordServiceAccountToken: (await generateSecrets()).onePasswordServiceAccountToken })[0]?.ok,
+    ).toBe(true);
   });
 });

@@ -14,7 +14,14 @@ import { join } from "node:path";
 
 import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
 import type { CommandRunner, RunResult } from "../../scripts/doctor/pulumi";
-import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "../support/fixtures";
+import {
+  connectSecrets,
+  generateSecrets,
+  singleNodeSettings,
+  stackConfig,
+  type GeneratedSecrets,
+  type Settings,
+} from "../support/fixtures";
 
 export interface Certificate {
   key: string;
@@ -28,9 +35,23 @@ export function selfSignedCertificate(): Certificate {
     execFileSync(
       "openssl",
       [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-days",
+        "1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
       ],
       { stdio: "ignore" },
     );
@@ -92,13 +113,16 @@ export interface FakeProxmox {
 function route(state: FakeProxmoxState, path: string): { status: number; reason?: string; body: unknown } {
   const ok = (data: unknown) => ({ status: 200, body: { data } });
   const node = /^\/api2\/json\/nodes\/([^/]+)\/(storage|network)$/.exec(path);
-  if (path === "/api2/json/version") return ok({ version: state.version, release: state.version.split(".").slice(0, 2).join("."), repoid: "0123abcd" });
+  if (path === "/api2/json/version")
+    return ok({ version: state.version, release: state.version.split(".").slice(0, 2).join("."), repoid: "0123abcd" });
   if (path === "/api2/json/access/permissions") return ok(state.permissions);
   if (path === "/api2/json/nodes") return ok(state.nodes);
   if (node) {
     const table = node[2] === "storage" ? state.storage : state.network;
     const rows = table[decodeURIComponent(node[1]!)];
-    return rows === undefined ? { status: 500, reason: `hostname lookup '${node[1]}' failed - failed to get address info`, body: { data: null } } : ok(rows);
+    return rows === undefined
+      ? { status: 500, reason: `hostname lookup '${node[1]}' failed - failed to get address info`, body: { data: null } }
+      : ok(rows);
   }
   if (path === "/api2/json/cluster/resources?type=vm") return ok(state.resources);
   return { status: 501, reason: `Method 'GET ${path}' not implemented`, body: { data: null } };
@@ -197,7 +221,8 @@ export function fakePulumi(options: { version?: string; configJson?: string; mis
     if (options.missing) return { kind: "missing" };
     if (args[0] === "version") return { kind: "exited", code: 0, stdout: `${options.version ?? "v3.248.0"}\n`, stderr: "" };
     if (args[0] === "config") {
-      if (options.configJson === undefined) return { kind: "exited", code: 255, stdout: "", stderr: "error: no stack named 'homelab' found" };
+      if (options.configJson === undefined)
+        return { kind: "exited", code: 255, stdout: "", stderr: "error: no stack named 'homelab' found" };
       return { kind: "exited", code: 0, stdout: options.configJson, stderr: "" };
     }
     return { kind: "exited", code: 1, stdout: "", stderr: `unknown command ${args.join(" ")}` };

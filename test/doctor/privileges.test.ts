@@ -11,7 +11,10 @@ function readmeRolePrivileges(): string[] {
   const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
   const match = /pveum role add PulumiTalos -privs "([^"]*)"/.exec(readme);
   if (match === null) throw new Error('README.md has no `pveum role add PulumiTalos -privs "…"` command');
-  return match[1]!.replace(/\\\r?\n/g, " ").split(/\s+/).filter((p) => p !== "");
+  return match[1]!
+    .replace(/\\\r?\n/g, " ")
+    .split(/\s+/)
+    .filter((p) => p !== "");
 }
 
 describe("required Proxmox privileges", () => {
@@ -30,10 +33,17 @@ describe("required Proxmox privileges", () => {
     expect(pathAndAncestors("/nodes/pve")).toEqual(["/", "/nodes", "/nodes/pve"]);
     expect(pathAndAncestors("/")).toEqual(["/"]);
     const granted = grantedPrivileges(
-      { "/": { "Sys.Audit": 1, "VM.Audit": 0 }, "/nodes": { "Sys.Modify": 1 }, "/vms/100": { "VM.Allocate": 1 }, "/storage/local": { "Datastore.Audit": 1 } },
+      {
+        "/": { "Sys.Audit": 1, "VM.Audit": 0 },
+        "/nodes": { "Sys.Modify": 1 },
+        "/vms/100": { "VM.Allocate": 1 },
+        "/storage/local": { "Datastore.Audit": 1 },
+      },
       ["/nodes/pve", "/storage/local"],
     );
     expect([...granted].sort()).toEqual(["Datastore.Audit", "Sys.Audit", "Sys.Modify"]);
-    expect(missingPrivileges(granted)).toEqual(REQUIRED_PRIVILEGES.filter((p) => !["Datastore.Audit", "Sys.Audit", "Sys.Modify"].includes(p)));
+    expect(missingPrivileges(granted)).toEqual(
+      REQUIRED_PRIVILEGES.filter((p) => !["Datastore.Audit", "Sys.Audit", "Sys.Modify"].includes(p)),
+    );
   });
 });

@@ -151,7 +151,9 @@ describe("doctor against the Proxmox API", () => {
     const { fake, stack } = await setup();
     fake.state.version = "8.4.1";
     const report = await doctor(stack);
-    expect(failures(report)).toEqual([expect.objectContaining({ name: "proxmox version", detail: "Proxmox VE 8.4.1 found, this program needs 9.x" })]);
+    expect(failures(report)).toEqual([
+      expect.objectContaining({ name: "proxmox version", detail: "Proxmox VE 8.4.1 found, this program needs 9.x" }),
+    ]);
   });
 
   it("says it cannot reach a host that refuses connections", async () => {
@@ -181,7 +183,10 @@ describe("doctor against the Proxmox API", () => {
     fake.state.token = "someone@pve!else=00000000-0000-0000-0000-000000000000";
     const report = await doctor(stack);
     expect(failures(report)).toEqual([
-      expect.objectContaining({ name: "proxmox api", detail: "the token was rejected: check homelab:proxmoxApiToken (HTTP 401 invalid token value!)" }),
+      expect.objectContaining({
+        name: "proxmox api",
+        detail: "the token was rejected: check homelab:proxmoxApiToken (HTTP 401 invalid token value!)",
+      }),
     ]);
   });
 
@@ -190,12 +195,17 @@ describe("doctor against the Proxmox API", () => {
     fake.state.fault = { path: /\/network$/, status: 403, reason: "Permission check failed (/nodes/pve, Sys.Audit)" };
     let report = await doctor(stack);
     expect(failures(report)).toEqual([
-      expect.objectContaining({ name: "proxmox bridge pve", detail: "the token lacks Sys.Audit on /nodes/pve (GET /nodes/pve/network was forbidden)" }),
+      expect.objectContaining({
+        name: "proxmox bridge pve",
+        detail: "the token lacks Sys.Audit on /nodes/pve (GET /nodes/pve/network was forbidden)",
+      }),
     ]);
 
     fake.state.fault = { path: /\/storage$/, status: 403 };
     report = await doctor(stack);
-    expect(failures(report)).toEqual([expect.objectContaining({ name: "proxmox storage pve", detail: "GET /nodes/pve/storage was forbidden (HTTP 403)" })]);
+    expect(failures(report)).toEqual([
+      expect.objectContaining({ name: "proxmox storage pve", detail: "GET /nodes/pve/storage was forbidden (HTTP 403)" }),
+    ]);
   });
 
   it("fails when a configured VM id belongs to a VM of someone else", async () => {
@@ -218,7 +228,14 @@ describe("doctor against the Proxmox API", () => {
 
   it("accepts a VM id held by this stack's own VM (same name, tagged talos)", async () => {
     const { fake, stack } = await setup();
-    fake.state.resources.push({ id: "qemu/800", vmid: 800, name: "talos-cp-1", node: "pve", type: "qemu", tags: "controlplane;homelab;talos" });
+    fake.state.resources.push({
+      id: "qemu/800",
+      vmid: 800,
+      name: "talos-cp-1",
+      node: "pve",
+      type: "qemu",
+      tags: "controlplane;homelab;talos",
+    });
     const report = await doctor(stack);
     expect(failures(report)).toEqual([]);
     expect(byName(report, "proxmox vm 800")!.detail).toBe("already this stack's VM talos-cp-1 on pve");
@@ -226,7 +243,10 @@ describe("doctor against the Proxmox API", () => {
 
   it("names a missing bridge and a storage without the needed content", async () => {
     const { fake, stack } = await setup();
-    fake.state.network["pve"] = [{ iface: "vmbr1", type: "bridge" }, { iface: "vmbr0", type: "eth" }];
+    fake.state.network["pve"] = [
+      { iface: "vmbr1", type: "bridge" },
+      { iface: "vmbr0", type: "eth" },
+    ];
     fake.state.storage["pve"] = [{ storage: "local", content: "vztmpl,backup", active: 1, enabled: 1 }];
     const report = await doctor(stack);
     expect(failures(report)).toEqual([

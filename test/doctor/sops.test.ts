@@ -49,7 +49,11 @@ describe("sops recipients check", () => {
       ].join("\n"),
     );
     const result = await checkSopsRecipients(identity, join(dir, ".sops.yaml"), "--sops-config");
-    expect(result).toEqual({ name: "sops recipients", ok: true, detail: `all 3 creation rules of ${join(dir, ".sops.yaml")} list ${recipient}` });
+    expect(result).toEqual({
+      name: "sops recipients",
+      ok: true,
+      detail: `all 3 creation rules of ${join(dir, ".sops.yaml")} list ${recipient}`,
+    });
   });
 
   it("names every rule that misses the recipient", async () => {
@@ -66,7 +70,9 @@ describe("sops recipients check", () => {
     const path = join(dir, ".sops.yaml");
     const result = await checkSopsRecipients(identity, path, "--sops-config");
     expect(result.ok).toBe(false);
-    expect(result.detail).toBe(`creation_rules[1] (path_regex apps/.*\\.sops\\.yaml$), creation_rules[2] of ${path} do not list this stack's recipient ${recipient}`);
+    expect(result.detail).toBe(
+      `creation_rules[1] (path_regex apps/.*\\.sops\\.yaml$), creation_rules[2] of ${path} do not list this stack's recipient ${recipient}`,
+    );
     expect(result.fix).toContain(`add ${recipient} to the age list of those rules`);
   });
 
@@ -75,7 +81,9 @@ describe("sops recipients check", () => {
     expect(missing.detail).toBe("cannot read /nonexistent/.sops.yaml (homelab:flux.localCheckout): ENOENT");
     expect(missing.fix).toContain(recipient);
     const empty = repo("stores: {}\n");
-    expect((await checkSopsRecipients(identity, join(empty, ".sops.yaml"), "--sops-config")).detail).toBe(`${join(empty, ".sops.yaml")} has no creation_rules`);
+    expect((await checkSopsRecipients(identity, join(empty, ".sops.yaml"), "--sops-config")).detail).toBe(
+      `${join(empty, ".sops.yaml")} has no creation_rules`,
+    );
   });
 
   it("parses age lists in every form sops accepts", () => {
@@ -102,7 +110,10 @@ describe("the doctor's sops check", () => {
       { runner: fakePulumi({ configJson: pulumiConfigJson(stack) }), projectRoot },
     );
     const sops = report.results.find((r) => r.name === "sops recipients");
-    expect(sops).toMatchObject({ ok: false, detail: `creation_rules[0] (path_regex .*\\.sops\\.yaml$) of ${join(dir, ".sops.yaml")} does not list this stack's recipient ${recipient}` });
+    expect(sops).toMatchObject({
+      ok: false,
+      detail: `creation_rules[0] (path_regex .*\\.sops\\.yaml$) of ${join(dir, ".sops.yaml")} does not list this stack's recipient ${recipient}`,
+    });
     expect(report.exitCode).toBe(1);
   });
 
@@ -114,7 +125,10 @@ describe("the doctor's sops check", () => {
     expect(report.results.find((r) => r.name === "sops recipients")?.ok).toBe(true);
 
     const plain = await stackWith(identity);
-    const skipped = await runDoctor({ stack: "homelab", timeoutMs: 200, help: false }, { runner: fakePulumi({ configJson: pulumiConfigJson(plain) }) });
+    const skipped = await runDoctor(
+      { stack: "homelab", timeoutMs: 200, help: false },
+      { runner: fakePulumi({ configJson: pulumiConfigJson(plain) }) },
+    );
     expect(skipped.results.some((r) => r.name === "sops recipients")).toBe(false);
     expect(skipped.skipped).toContain("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
   });

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 
 import { fluxInstance, fluxOperatorValues, sopsDecryptionPatch, sopsAgeSecretName } from "../../components/flux/documents";
 import { versions } from "../../components/lib/versions";
@@ -29,7 +29,9 @@ describe("Flux documents", () => {
     const { target, patch } = sopsDecryptionPatch();
     expect(target).toEqual({ group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" });
     const operations = parseYaml(patch) as { op: string; path: string; value: unknown }[];
-    expect(operations).toEqual([{ op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } }]);
+    expect(operations).toEqual([
+      { op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } },
+    ]);
     const rootKustomization = {
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",

@@ -108,13 +108,23 @@ describe("gitops/ files", () => {
   });
 
   it("gives every Kubernetes object a name, and a namespace where the kind is namespaced", () => {
-    const clusterScoped = new Set(["Namespace", "ClusterSecretStore", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ClusterIssuer", "StorageClass"]);
+    const clusterScoped = new Set([
+      "Namespace",
+      "ClusterSecretStore",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "CustomResourceDefinition",
+      "ClusterIssuer",
+      "StorageClass",
+    ]);
     const problems: string[] = [];
     for (const { file, object } of objects) {
       const metadata = object["metadata"];
       if (isKustomizeConfigObject(object)) continue;
-      if (!isObject(metadata) || typeof metadata["name"] !== "string") problems.push(`${file}: ${String(object["kind"])} without metadata.name`);
-      else if (!clusterScoped.has(String(object["kind"])) && typeof metadata["namespace"] !== "string") problems.push(`${file}: ${String(object["kind"])}/${metadata["name"]} has no namespace`);
+      if (!isObject(metadata) || typeof metadata["name"] !== "string")
+        problems.push(`${file}: ${String(object["kind"])} without metadata.name`);
+      else if (!clusterScoped.has(String(object["kind"])) && typeof metadata["namespace"] !== "string")
+        problems.push(`${file}: ${String(object["kind"])}/${metadata["name"]} has no namespace`);
     }
     expect(problems).toEqual([]);
   });
@@ -148,7 +158,9 @@ describe("kustomize wiring", () => {
     for (const dir of roots) {
       for (const file of kustomizeInputs(gitopsRoot, dir).files) owners.set(file, [...(owners.get(file) ?? []), dir]);
     }
-    const manifestsFiles = files.filter((f) => /\.ya?ml$/.test(f) && !isKustomizeConfig(f) && !isSecretTemplate(f) && posix.basename(f) !== ".sops.yaml");
+    const manifestsFiles = files.filter(
+      (f) => /\.ya?ml$/.test(f) && !isKustomizeConfig(f) && !isSecretTemplate(f) && posix.basename(f) !== ".sops.yaml",
+    );
     const orphans = manifestsFiles.filter((f) => !owners.has(f));
     const shared = manifestsFiles.filter((f) => (owners.get(f) ?? []).length > 1).map((f) => `${f}: ${(owners.get(f) ?? []).join(", ")}`);
     expect(orphans).toEqual([]);
@@ -169,7 +181,10 @@ describe("kustomize wiring", () => {
     expect(templates.length).toBeGreaterThanOrEqual(3);
     for (const file of templates) {
       const secrets = objects.filter((m) => m.file === file);
-      expect(secrets.map((m) => m.object["kind"]), file).toEqual(["Secret"]);
+      expect(
+        secrets.map((m) => m.object["kind"]),
+        file,
+      ).toEqual(["Secret"]);
       const object = (secrets[0] as Manifest).object;
       expect(object["data"], `${file}: use stringData placeholders, not data`).toBeUndefined();
       expect(JSON.stringify(object["stringData"]), file).toMatch(/REPLACE_ME/);
@@ -189,23 +204,30 @@ describe("Flux Kustomizations", () => {
     );
   });
 
-  it.each(fluxKustomizations.map(({ file, ks }) => [ks.metadata.name, file, ks] as const))("%s (%s) is valid against the v1 CRD, strictly", (_, __, ks) => {
-    expect(ks.apiVersion).toBe("kustomize.toolkit.fluxcd.io/v1");
-    expect(validate(ks)).toEqual([]);
-    expect(unknownFields(schema, ks)).toEqual([]);
-  });
+  it.each(fluxKustomizations.map(({ file, ks }) => [ks.metadata.name, file, ks] as const))(
+    "%s (%s) is valid against the v1 CRD, strictly",
+    (_, __, ks) => {
+      expect(ks.apiVersion).toBe("kustomize.toolkit.fluxcd.io/v1");
+      expect(validate(ks)).toEqual([]);
+      expect(unknownFields(schema, ks)).toEqual([]);
+    },
+  );
 
-  it.each(fluxKustomizations.map(({ ks }) => [ks.metadata.name, ks] as const))("%s syncs from the root GitRepository with prune, interval and a health gate", (_, ks) => {
-    expect(ks.metadata.namespace).toBe(fluxNamespace);
-    expect(ks.spec.sourceRef).toEqual({ kind: "GitRepository", name: rootSourceName });
-    expect(ks.spec.prune).toBe(true);
-    expect(ks.spec.interval).toMatch(/^\d+[smh]$/);
-    expect(ks.spec.path).toMatch(/^\.\/[\w./-]+$/);
-    expect(files, `${ks.spec.path} has no kustomization.yaml`).toContain(`${layerDir(ks)}/kustomization.yaml`);
-    // wait: true health-checks what the layer applies; a layer that applies nothing to wait
-    // for must name its healthChecks instead (Flux ignores healthChecks when wait is true).
-    if (ks.spec.wait !== true) expect(ks.spec.healthChecks ?? [], `${ks.metadata.name} has neither wait nor healthChecks`).not.toEqual([]);
-  });
+  it.each(fluxKustomizations.map(({ ks }) => [ks.metadata.name, ks] as const))(
+    "%s syncs from the root GitRepository with prune, interval and a health gate",
+    (_, ks) => {
+      expect(ks.metadata.namespace).toBe(fluxNamespace);
+      expect(ks.spec.sourceRef).toEqual({ kind: "GitRepository", name: rootSourceName });
+      expect(ks.spec.prune).toBe(true);
+      expect(ks.spec.interval).toMatch(/^\d+[smh]$/);
+      expect(ks.spec.path).toMatch(/^\.\/[\w./-]+$/);
+      expect(files, `${ks.spec.path} has no kustomization.yaml`).toContain(`${layerDir(ks)}/kustomization.yaml`);
+      // wait: true health-checks what the layer applies; a layer that applies nothing to wait
+      // for must name its healthChecks instead (Flux ignores healthChecks when wait is true).
+      if (ks.spec.wait !== true)
+        expect(ks.spec.healthChecks ?? [], `${ks.metadata.name} has neither wait nor healthChecks`).not.toEqual([]);
+    },
+  );
 
   it("configures SOPS decryption on every layer that holds SOPS files or their templates", () => {
     const sopsLayers = fluxKustomizations.filter(({ ks }) => holdsLayer0to2Secrets(ks)).map(({ ks }) => ks.metadata.name);
@@ -217,7 +239,9 @@ describe("Flux Kustomizations", () => {
 
   it("gates the External Secrets layer on the ClusterSecretStore Pulumi creates", () => {
     const gate = byName.get("infra-external-secrets-store");
-    expect(gate?.spec.healthChecks).toEqual([{ apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", name: clusterSecretStoreName }]);
+    expect(gate?.spec.healthChecks).toEqual([
+      { apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", name: clusterSecretStoreName },
+    ]);
     expect(gate?.spec.wait).toBe(false);
   });
 });
@@ -239,7 +263,8 @@ describe("the dependsOn graph", () => {
   it("only names Kustomizations that exist, in the same namespace", () => {
     expect(missingDependencies(graph)).toEqual([]);
     for (const { ks } of fluxKustomizations) {
-      for (const dep of ks.spec.dependsOn ?? []) expect(dep.namespace ?? fluxNamespace, `${ks.metadata.name} → ${dep.name}`).toBe(fluxNamespace);
+      for (const dep of ks.spec.dependsOn ?? [])
+        expect(dep.namespace ?? fluxNamespace, `${ks.metadata.name} → ${dep.name}`).toBe(fluxNamespace);
     }
   });
 
@@ -273,7 +298,9 @@ describe("the dependsOn graph", () => {
   });
 
   it("makes every layer holding ExternalSecrets wait for the External Secrets gate", () => {
-    const holders = fluxKustomizations.filter(({ ks }) => objects.some((m) => m.object["kind"] === "ExternalSecret" && m.file.startsWith(`${layerDir(ks)}/`)));
+    const holders = fluxKustomizations.filter(({ ks }) =>
+      objects.some((m) => m.object["kind"] === "ExternalSecret" && m.file.startsWith(`${layerDir(ks)}/`)),
+    );
     expect(holders.map(({ ks }) => ks.metadata.name)).toEqual(["apps"]);
     for (const { ks } of holders) expect(transitiveDependencies(graph, ks.metadata.name)).toContain("infra-external-secrets-store");
   });
@@ -307,11 +334,15 @@ describe("graph helpers catch what they should (negative controls)", () => {
 
   it("flags storage depending on an ESO layer, directly and transitively", () => {
     const eso = (n: string) => n === "eso";
-    expect(layeringViolations(g({ storage: ["eso"], eso: [] }), ["storage"], eso)).toEqual(["storage → eso (eso is forbidden for storage)"]);
+    expect(layeringViolations(g({ storage: ["eso"], eso: [] }), ["storage"], eso)).toEqual([
+      "storage → eso (eso is forbidden for storage)",
+    ]);
     expect(layeringViolations(g({ storage: ["db"], db: ["certs"], certs: ["eso"], eso: ["storage"] }), ["storage"], eso)).toEqual([
       "storage → db → certs → eso (eso is forbidden for storage)",
     ]);
-    expect(layeringViolations(g({ storage: [] }), ["storage"], (n) => n === "storage")).toEqual(["storage itself is forbidden for this layer"]);
+    expect(layeringViolations(g({ storage: [] }), ["storage"], (n) => n === "storage")).toEqual([
+      "storage itself is forbidden for this layer",
+    ]);
     expect(layeringViolations(g({ storage: [], eso: ["storage"] }), ["storage"], eso)).toEqual([]);
   });
 
@@ -328,7 +359,13 @@ describe("graph helpers catch what they should (negative controls)", () => {
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",
       metadata: { name: "infra-databases", namespace: "flux-system" },
-      spec: { interval: "1h", prune: true, sourceRef: { kind: "GitRepository", name: "flux-system" }, path: "./x", dependOn: [{ name: "infra-storage" }] },
+      spec: {
+        interval: "1h",
+        prune: true,
+        sourceRef: { kind: "GitRepository", name: "flux-system" },
+        path: "./x",
+        dependOn: [{ name: "infra-storage" }],
+      },
     };
     // ajv alone accepts it (the CRD allows unknown fields; the API server would prune them) ...
     expect(crdValidator("flux-kustomization.crd.yaml", "v1")(typo)).toEqual([]);
@@ -348,28 +385,33 @@ describe("ExternalSecrets", () => {
 
   it("are all external-secrets.io/v1 (v1beta1 is not served by ESO 2.x)", () => {
     const esoObjects = objects.filter((m) => apiGroup(m.object["apiVersion"]) === "external-secrets.io");
-    expect(esoObjects.map((m) => `${m.file}: ${String(m.object["apiVersion"])}`)).toEqual(esoObjects.map((m) => `${m.file}: external-secrets.io/v1`));
+    expect(esoObjects.map((m) => `${m.file}: ${String(m.object["apiVersion"])}`)).toEqual(
+      esoObjects.map((m) => `${m.file}: external-secrets.io/v1`),
+    );
   });
 
-  it.each(externalSecrets.map((m) => [m.file, m] as const))("%s is valid against the v1 CRD and reads the onepassword ClusterSecretStore", (_, m) => {
-    const object = m.object as {
-      spec: {
-        secretStoreRef: { kind: string; name: string };
-        target: { name: string };
-        data: { secretKey: string; remoteRef: { key: string; property?: string } }[];
+  it.each(externalSecrets.map((m) => [m.file, m] as const))(
+    "%s is valid against the v1 CRD and reads the onepassword ClusterSecretStore",
+    (_, m) => {
+      const object = m.object as {
+        spec: {
+          secretStoreRef: { kind: string; name: string };
+          target: { name: string };
+          data: { secretKey: string; remoteRef: { key: string; property?: string } }[];
+        };
       };
-    };
-    expect(validate(object)).toEqual([]);
-    expect(unknownFields(schema, object)).toEqual([]);
-    expect(object.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: clusterSecretStoreName });
-    expect(object.spec.target.name).toMatch(/^[a-z0-9-]+$/);
-    expect(object.spec.data.length).toBeGreaterThan(0);
-    for (const entry of object.spec.data) {
-      // Connect format: key = item title, property = field label (no item/field path).
-      expect(entry.remoteRef.key, entry.secretKey).toMatch(/^[^/]+$/);
-      expect(entry.remoteRef.property, entry.secretKey).toEqual(expect.any(String));
-    }
-  });
+      expect(validate(object)).toEqual([]);
+      expect(unknownFields(schema, object)).toEqual([]);
+      expect(object.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: clusterSecretStoreName });
+      expect(object.spec.target.name).toMatch(/^[a-z0-9-]+$/);
+      expect(object.spec.data.length).toBeGreaterThan(0);
+      for (const entry of object.spec.data) {
+        // Connect format: key = item title, property = field label (no item/field path).
+        expect(entry.remoteRef.key, entry.secretKey).toMatch(/^[^/]+$/);
+        expect(entry.remoteRef.property, entry.secretKey).toEqual(expect.any(String));
+      }
+    },
+  );
 });
 
 interface Rule {
@@ -400,16 +442,19 @@ describe("PrometheusRules", () => {
     }
   });
 
-  it.each(allRules.map(({ file, rule }) => [rule.alert ?? "(no alert)", file, rule] as const))("%s (%s) has expr, for, severity and a runbook", (_, __, rule) => {
-    expect(rule.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
-    expect(rule.expr?.trim()).toBeTruthy();
-    expect(balanced(rule.expr ?? ""), rule.expr).toBe(true);
-    expect(rule.for).toMatch(/^\d+[smhdw]$/);
-    expect(["critical", "warning", "info"]).toContain(rule.labels?.["severity"]);
-    expect(rule.annotations?.["summary"]).toBeTruthy();
-    // Runbook-style: says what to run, not only what is wrong.
-    expect(rule.annotations?.["description"]).toMatch(/kubectl|flux |pulumi|sops/);
-  });
+  it.each(allRules.map(({ file, rule }) => [rule.alert ?? "(no alert)", file, rule] as const))(
+    "%s (%s) has expr, for, severity and a runbook",
+    (_, __, rule) => {
+      expect(rule.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+      expect(rule.expr?.trim()).toBeTruthy();
+      expect(balanced(rule.expr ?? ""), rule.expr).toBe(true);
+      expect(rule.for).toMatch(/^\d+[smhdw]$/);
+      expect(["critical", "warning", "info"]).toContain(rule.labels?.["severity"]);
+      expect(rule.annotations?.["summary"]).toBeTruthy();
+      // Runbook-style: says what to run, not only what is wrong.
+      expect(rule.annotations?.["description"]).toMatch(/kubectl|flux |pulumi|sops/);
+    },
+  );
 
   it("alert on SOPS decryption failures through the Flux Operator's per-object metric", () => {
     const decryption = allRules.filter(({ rule }) => /Decrypt/i.test(rule.alert ?? ""));

@@ -67,7 +67,8 @@ export function manifests(files: ParsedFile[]): Manifest[] {
   );
 }
 
-export const apiGroup = (apiVersion: unknown) => (typeof apiVersion === "string" && apiVersion.includes("/") ? apiVersion.split("/")[0] : "");
+export const apiGroup = (apiVersion: unknown) =>
+  typeof apiVersion === "string" && apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
 
 /**
  * The files a kustomization.yaml directory builds from, following directory

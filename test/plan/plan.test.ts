@@ -19,7 +19,9 @@ import { knownSecrets } from "../support/secrets";
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "plan-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe("the latency model and critical path", async () => {
   const single = await runExample();
@@ -36,7 +38,9 @@ describe("the latency model and critical path", async () => {
     const est = estimate(single, latencyModel, "connect");
     expect(est.criticalPathSeconds).toBe(strictChainSeconds(withHealthWait(latencyModel), "connect"));
     expect(est.ratio).toBe(1);
-    expect(est.path.map((r) => r.type)).toEqual(expect.arrayContaining([types.iso, types.vm, types.apply, types.bootstrap, types.kubeconfig, types.clusterSecretStore]));
+    expect(est.path.map((r) => r.type)).toEqual(
+      expect.arrayContaining([types.iso, types.vm, types.apply, types.bootstrap, types.kubeconfig, types.clusterSecretStore]),
+    );
   });
 
   it("ten nodes: nodes build in parallel, so the critical path grows by under 10%", () => {
@@ -68,14 +72,20 @@ describe("generated documents", async () => {
   it("writes every node's patches, every release's values and every object", () => {
     const names = [...files.keys()];
     for (const node of ["talos-cp-1", "talos-cp-2", "talos-cp-3"]) {
-      for (const patch of ["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]) expect(names).toContain(`talos/${node}/${patch}.yaml`);
+      for (const patch of ["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"])
+        expect(names).toContain(`talos/${node}/${patch}.yaml`);
     }
-    expect(names).toEqual(expect.arrayContaining(["helm/flux-operator.values.yaml", "helm/external-secrets.values.yaml", "helm/connect.values.yaml"]));
-    expect(names).toEqual(expect.arrayContaining(["manifests/fluxinstance-flux-system-flux.yaml", "manifests/clustersecretstore-onepassword.yaml"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["helm/flux-operator.values.yaml", "helm/external-secrets.values.yaml", "helm/connect.values.yaml"]),
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(["manifests/fluxinstance-flux-system-flux.yaml", "manifests/clustersecretstore-onepassword.yaml"]),
+    );
   });
 
   it("redacts every secret", () => {
-    for (const [name, content] of files) for (const secret of secrets) expect(content.includes(secret), `${name} leaks ${secret.slice(0, 8)}`).toBe(false);
+    for (const [name, content] of files)
+      for (const secret of secrets) expect(content.includes(secret), `${name} leaks ${secret.slice(0, 8)}`).toBe(false);
     expect(files.get("talos/talos-cp-1/04-secretbox.yaml")).toContain(`secretboxEncryptionSecret: ${redacted}`);
     expect(files.get("manifests/secret-flux-system-sops-age.yaml")).toContain(`age.agekey: ${redacted}`);
   });
@@ -86,7 +96,12 @@ describe("npm run plan", () => {
     const path = join(scratch, "Pulumi.encrypted.yaml");
     writeFileSync(path, `${readFileSync(join(root, "Pulumi.homelab.yaml"), "utf8")}  homelab:sopsAgeKey:\n    secure: v1:abc\n`);
     const offline = await readStackConfig(path);
-    expect(offline.substituted).toEqual(["homelab:onePasswordConnectToken", "homelab:onePasswordCredentials", "homelab:proxmoxApiToken", "homelab:sopsAgeKey"]);
+    expect(offline.substituted).toEqual([
+      "homelab:onePasswordConnectToken",
+      "homelab:onePasswordCredentials",
+      "homelab:proxmoxApiToken",
+      "homelab:sopsAgeKey",
+    ]);
     expect(offline.config["homelab:sopsAgeKey"]).toMatch(/^AGE-SECRET-KEY-1/);
   });
 
@@ -104,9 +119,12 @@ describe("npm run plan", () => {
   it("exits non-zero with the config problems on a bad config", async () => {
     const path = join(scratch, "Pulumi.bad.yaml");
     writeFileSync(path, readFileSync(join(root, "Pulumi.homelab.yaml"), "utf8").replace('mac: "BC:24:11:00:00:01"', 'mac: "nope"'));
-    const failure = await run("npx", ["tsx", "scripts/plan.ts", "--config", path, "--out", join(scratch, "bad")], { cwd: root, timeout: 60_000 }).then(
+    const failure = await run("npx", ["tsx", "scripts/plan.ts", "--config", path, "--out", join(scratch, "bad")], {
+      cwd: root,
+      timeout: 60_000,
+    }).then(
       () => undefined,
-      (error: { code: number; stderr: string }) => error,
+      (error: unknown) => error as { code: number; stderr: string },
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('homelab:nodes[0].mac: "nope" is not a MAC address');

@@ -52,7 +52,10 @@ describe("the resource graph of the whole program", async () => {
   });
 
   it("detects a cycle when one is there (the check can fail)", () => {
-    const [a, b] = [{ ...vm, urn: "a", dependencies: ["b"], propertyDependencies: {}, provider: "" }, { ...vm, urn: "b", dependencies: ["a"], propertyDependencies: {}, provider: "" }];
+    const [a, b] = [
+      { ...vm, urn: "a", dependencies: ["b"], propertyDependencies: {}, provider: "" },
+      { ...vm, urn: "b", dependencies: ["a"], propertyDependencies: {}, provider: "" },
+    ];
     expect(new Graph([a, b]).findCycle()).toEqual(["a", "b", "a"]);
   });
 

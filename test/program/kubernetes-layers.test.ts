@@ -104,9 +104,18 @@ describe("External Secrets layer", async () => {
     settings["onePassword"] = { mode: "sdk", vault: "homelab" };
     const sdk = await runExample({
       settings,
-      secrets: { proxmoxApiToken: secrets.proxmoxApiToken, sopsAgeKey: secrets.sopsAgeKey, onePasswordServiceAccountToken: secrets.onePasswordServiceAccountToken },
+      secrets: {
+        proxmoxApiToken: secrets.proxmoxApiToken,
+        sopsAgeKey: secrets.sopsAgeKey,
+        onePasswordServiceAccountToken: secrets.onePasswordServiceAccountToken,
+      },
     });
-    expect(sdk.ofType(types.release).map((r) => r.name).sort()).toEqual(["eso-external-secrets", "flux-operator"]);
+    expect(
+      sdk
+        .ofType(types.release)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["eso-external-secrets", "flux-operator"]);
     expect(sdk.ofType(types.secret).some((s) => s.name.includes("connect"))).toBe(false);
     expect(sdk.one(types.secret, "eso-token").inputs["stringData"]).toEqual({ token: secrets.onePasswordServiceAccountToken });
     const store = sdk.one(types.clusterSecretStore);

@@ -57,7 +57,8 @@ describe("upgrading Talos and Kubernetes", async () => {
 
   it("the VM keeps its EFI disk, TPM state, disk and identity; only the installation media moves", () => {
     const vm = (run: ProgramRun) => run.one(types.vm).inputs;
-    for (const key of ["vmId", "efiDisk", "tpmState", "disks", "bios", "machine", "networkDevices"]) expect(vm(after)[key], key).toEqual(vm(before)[key]);
+    for (const key of ["vmId", "efiDisk", "tpmState", "disks", "bios", "machine", "networkDevices"])
+      expect(vm(after)[key], key).toEqual(vm(before)[key]);
     expect(after.one(types.vm).protect).toBe(true);
   });
 
@@ -81,7 +82,10 @@ describe("routine changes leave what holds data alone", async () => {
     for (const vm of before.ofType(types.vm)) expect(changes[vm.urn], vm.name).toBeUndefined();
     expect(changes[before.one(types.secrets).urn]).toBeUndefined();
     expect(changes[before.one(types.bootstrap).urn]).toBeUndefined();
-    const created = Object.entries(changes).filter(([, c]) => c[0] === "<new>").map(([u]) => after.byUrn(u).type).sort();
+    const created = Object.entries(changes)
+      .filter(([, c]) => c[0] === "<new>")
+      .map(([u]) => after.byUrn(u).type)
+      .sort();
     expect(created).toEqual([types.apply, types.apply, types.vm, types.vm].sort());
   });
 });
@@ -94,7 +98,13 @@ describe("disaster recovery: a fresh stack with the same config", async () => {
     const graph = Graph.of(run);
     const label = (r: Registration) => `${r.type}::${r.name}`;
     return run.registrations
-      .map((r) => `${label(r)} <- ${[...(graph.edges.get(r.urn) ?? [])].map((u) => label(run.byUrn(u))).sort().join(", ")}`)
+      .map(
+        (r) =>
+          `${label(r)} <- ${[...(graph.edges.get(r.urn) ?? [])]
+            .map((u) => label(run.byUrn(u)))
+            .sort()
+            .join(", ")}`,
+      )
       .sort();
   };
 
@@ -104,6 +114,8 @@ describe("disaster recovery: a fresh stack with the same config", async () => {
 
   it("gets new machine secrets (a new cluster PKI) but the same cluster identity for Kubernetes", () => {
     expect(rebuilt.one(types.secrets).state["machineSecrets"]).not.toEqual(original.one(types.secrets).state["machineSecrets"]);
-    expect(rebuilt.one(types.kubernetesProvider).inputs["clusterIdentifier"]).toBe(original.one(types.kubernetesProvider).inputs["clusterIdentifier"]);
+    expect(rebuilt.one(types.kubernetesProvider).inputs["clusterIdentifier"]).toBe(
+      original.one(types.kubernetesProvider).inputs["clusterIdentifier"],
+    );
   });
 });

@@ -22,7 +22,14 @@ function load(transpileOnly: boolean): string {
 }
 
 describe("loading index.ts the way the Pulumi CLI does", () => {
-  it.each([false, true])("ts-node with transpileOnly=%s loads the program as a function", (transpileOnly) => {
-    expect(JSON.parse(load(transpileOnly))).toEqual({ program: "function", talos: ["client", "cluster", "imagefactory", "machine", "types"] });
-  }, 120_000);
+  it.each([false, true])(
+    "ts-node with transpileOnly=%s loads the program as a function",
+    (transpileOnly) => {
+      expect(JSON.parse(load(transpileOnly))).toEqual({
+        program: "function",
+        talos: ["client", "cluster", "imagefactory", "machine", "types"],
+      });
+    },
+    120_000,
+  );
 });

@@ -1,9 +1,9 @@
 /** The Proxmox layer as registered: provider, schematic, ISO and VM settings made for Talos. */
 import { describe, expect, it } from "vitest";
 
-import { qemuGuestAgentExtension } from "../../components/proxmox/documents";
-import { vmIgnoreChanges } from "../../components/proxmox";
 import { versions } from "../../components/lib/versions";
+import { vmIgnoreChanges } from "../../components/proxmox";
+import { qemuGuestAgentExtension } from "../../components/proxmox/documents";
 import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
 import { providerUrn } from "../support/graph";
 import { runExample, types } from "../support/program";
@@ -16,7 +16,11 @@ describe("Proxmox layer", async () => {
 
   it("talks to the configured endpoint with the API token as a secret, TLS verified", () => {
     // Provider inputs travel as strings: that is how the engine hands config to a provider plugin.
-    expect(provider.inputs).toMatchObject({ endpoint: "https://pve.example.lan:8006/", apiToken: run.secrets.proxmoxApiToken, insecure: "false" });
+    expect(provider.inputs).toMatchObject({
+      endpoint: "https://pve.example.lan:8006/",
+      apiToken: run.secrets.proxmoxApiToken,
+      insecure: "false",
+    });
     expect(provider.secretPaths).toContain("apiToken");
     expect(providerUrn(vm.provider)).toBe(provider.urn);
     expect(providerUrn(iso.provider)).toBe(provider.urn);
@@ -58,7 +62,9 @@ describe("Proxmox layer", async () => {
 
   it("downloads the ISO once, under a name unique to version and schematic", () => {
     expect(iso.inputs).toMatchObject({ contentType: "iso", datastoreId: "local", nodeName: "pve", overwrite: false });
-    expect(String(iso.inputs["url"])).toMatch(/^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.13\.9\/metal-amd64-secureboot\.iso$/);
+    expect(String(iso.inputs["url"])).toMatch(
+      /^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.13\.9\/metal-amd64-secureboot\.iso$/,
+    );
     expect(iso.inputs["fileName"]).toMatch(new RegExp(`^talos-${versions.talos}-[0-9a-f]{12}-metal-amd64-secureboot\\.iso$`));
   });
 
@@ -87,6 +93,11 @@ describe("Proxmox layer with nodes on two hosts", async () => {
       const iso = isos.find((i) => i.inputs["nodeName"] === vm.inputs["nodeName"]);
       expect(vm.dependencies).toContain(iso?.urn);
     }
-    expect(run.ofType(types.vm).map((v) => v.inputs["vmId"]).sort()).toEqual([800, 801, 802, 803, 804]);
+    expect(
+      run
+        .ofType(types.vm)
+        .map((v) => v.inputs["vmId"])
+        .sort(),
+    ).toEqual([800, 801, 802, 803, 804]);
   });
 });

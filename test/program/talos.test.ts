@@ -1,8 +1,8 @@
 /** The Talos layer as registered: secrets, rendered configs, apply, bootstrap, kubeconfig, outputs. */
 import { X509Certificate } from "node:crypto";
 
-import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 
 import { versions } from "../../components/lib/versions";
 import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
@@ -57,9 +57,13 @@ describe("Talos layer", async () => {
     expect(main.cluster.secretboxEncryptionSecret).toBe(machineSecrets.secrets.secretboxEncryptionSecret);
     expect(docs.filter((d) => d["kind"] === "VolumeConfig").map((d) => d["name"])).toEqual(["STATE", "EPHEMERAL"]);
     const [urls] = run.invokes.filter((i) => i.token === invokes.getUrls);
-    expect(main.machine.install.image).toBe(`factory.talos.dev/metal-installer-secureboot/${String(urls?.args["schematicId"])}:${versions.talos}`);
+    expect(main.machine.install.image).toBe(
+      `factory.talos.dev/metal-installer-secureboot/${String(urls?.args["schematicId"])}:${versions.talos}`,
+    );
     // The ISO the VM boots comes from the same schematic as the installer (T6).
-    expect(String(run.one(types.iso).inputs["url"])).toContain(`/image/${String(urls?.args["schematicId"])}/${versions.talos}/metal-amd64-secureboot.iso`);
+    expect(String(run.one(types.iso).inputs["url"])).toContain(
+      `/image/${String(urls?.args["schematicId"])}/${versions.talos}/metal-amd64-secureboot.iso`,
+    );
   });
 
   it.each(["v1.11.5", "v1.12.4", versions.talos])("keeps secretbox in the rendered config with the %s contract", async (talosVersion) => {

@@ -32,7 +32,14 @@ describe("External Secrets and 1Password documents", () => {
   });
 
   it("the CRD check rejects a store without auth (the validator can fail)", () => {
-    expect(validateStore({ apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", metadata: { name: "x" }, spec: { provider: { onepassword: { connectHost: "h", vaults: { a: 1 } } } } })).not.toEqual([]);
+    expect(
+      validateStore({
+        apiVersion: "external-secrets.io/v1",
+        kind: "ClusterSecretStore",
+        metadata: { name: "x" },
+        spec: { provider: { onepassword: { connectHost: "h", vaults: { a: 1 } } } },
+      }),
+    ).not.toEqual([]);
   });
 
   it("gives vaults unique priorities in the listed order", () => {

@@ -91,7 +91,7 @@ export function stackConfig(settings: Settings, secrets: Partial<GeneratedSecret
     if (value !== undefined) config[`homelab:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(secrets)) {
+  for (const [key, value] of Object.entries(secrets) as [string, string | undefined][]) {
     if (value === undefined) continue;
     config[`homelab:${key}`] = value;
     if (!plaintext.includes(key)) secretKeys.push(`homelab:${key}`);

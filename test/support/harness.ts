@@ -180,7 +180,12 @@ class Recorder {
   }
 
   private recordInvoke(req: InvokeRequest, callback: Callback): Callback {
-    const record: InvokeRecord = { seq: ++this.seq, doneSeq: 0, token: req.getTok(), args: unwrapSecrets(req.getArgs().toJavaScript()) as Record<string, unknown> };
+    const record: InvokeRecord = {
+      seq: ++this.seq,
+      doneSeq: 0,
+      token: req.getTok(),
+      args: unwrapSecrets(req.getArgs().toJavaScript()) as Record<string, unknown>,
+    };
     this.invokes.push(record);
     return (err, response) => {
       record.doneSeq = ++this.seq;

@@ -39,8 +39,27 @@ export function clientCertificate(days = 365): { cert: string; key: string } {
   if (certificate === undefined) {
     const dir = mkdtempSync(join(tmpdir(), "homelab-cert-"));
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", String(days), "-subj", "/O=os:admin"], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+          "-days",
+          String(days),
+          "-subj",
+          "/O=os:admin",
+        ],
+        { stdio: "ignore" },
+      );
       certificate = {
         cert: readFileSync(join(dir, "cert.pem")).toString("base64"),
         key: readFileSync(join(dir, "key.pem")).toString("base64"),
@@ -84,7 +103,11 @@ export function renderMachineConfiguration(inputs: Inputs, random: Generator): s
   const secrets = inputs["machineSecrets"] as { cluster: { id: string; secret: string }; secrets: { bootstrapToken: string } };
   let main: Doc = {
     version: "v1alpha1",
-    machine: { type: inputs["machineType"], token: random.base64(16), install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` } },
+    machine: {
+      type: inputs["machineType"],
+      token: random.base64(16),
+      install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` },
+    },
     cluster: {
       id: secrets.cluster.id,
       secret: secrets.cluster.secret,
@@ -107,7 +130,10 @@ export function renderMachineConfiguration(inputs: Inputs, random: Generator): s
 const resourceBehaviours: Record<string, Behaviour> = {
   "talos:machine/secrets:Secrets": (_inputs, random) => {
     const cert = clientCertificate();
-    return { machineSecrets: machineSecrets(random), clientConfiguration: { caCertificate: random.base64(64), clientCertificate: cert.cert, clientKey: cert.key } };
+    return {
+      machineSecrets: machineSecrets(random),
+      clientConfiguration: { caCertificate: random.base64(64), clientCertificate: cert.cert, clientKey: cert.key },
+    };
   },
   "talos:imageFactory/schematic:Schematic": (inputs) => ({
     id: createHash("sha256").update(String(inputs["schematic"])).digest("hex"),
@@ -116,7 +142,12 @@ const resourceBehaviours: Record<string, Behaviour> = {
     kubeconfigRaw: stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "homelab", cluster: { server: `https://${String(inputs["endpoint"])}:6443`, "certificate-authority-data": random.base64(64) } }],
+      clusters: [
+        {
+          name: "homelab",
+          cluster: { server: `https://${String(inputs["endpoint"])}:6443`, "certificate-authority-data": random.base64(64) },
+        },
+      ],
       users: [{ name: "admin", user: { "client-certificate-data": random.base64(64), "client-key-data": random.base64(64) } }],
       contexts: [{ name: "admin@homelab", context: { cluster: "homelab", user: "admin" } }],
       "current-context": "admin@homelab",
@@ -141,13 +172,23 @@ const callBehaviours: Record<string, Behaviour> = {
       },
     };
   },
-  "talos:machine/getConfiguration:getConfiguration": (inputs, random) => ({ machineConfiguration: renderMachineConfiguration(inputs, random) }),
+  "talos:machine/getConfiguration:getConfiguration": (inputs, random) => ({
+    machineConfiguration: renderMachineConfiguration(inputs, random),
+  }),
   "talos:client/getConfiguration:getConfiguration": (inputs) => {
     const client = inputs["clientConfiguration"] as Record<string, string>;
     return {
       talosConfig: stringify({
         context: inputs["clusterName"],
-        contexts: { [String(inputs["clusterName"])]: { endpoints: inputs["endpoints"], nodes: inputs["nodes"], ca: client["caCertificate"], crt: client["clientCertificate"], key: client["clientKey"] } },
+        contexts: {
+          [String(inputs["clusterName"])]: {
+            endpoints: inputs["endpoints"],
+            nodes: inputs["nodes"],
+            ca: client["caCertificate"],
+            crt: client["clientCertificate"],
+            key: client["clientKey"],
+          },
+        },
       }),
     };
   },
@@ -177,7 +218,10 @@ export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
     async call(args) {
       const behaviour = options.overrides[args.token] ?? callBehaviours[args.token];
       if (behaviour === undefined) throw new Error(`no mock for invoke ${args.token}`);
-      return { ...(args.inputs as Inputs), ...(await behaviour(args.inputs as Inputs, generator(seed, `${args.token}::${JSON.stringify(args.inputs)}`))) };
+      return {
+        ...(args.inputs as Inputs),
+        ...(await behaviour(args.inputs as Inputs, generator(seed, `${args.token}::${JSON.stringify(args.inputs)}`))),
+      };
     },
   };
 }

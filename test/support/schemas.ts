@@ -15,7 +15,8 @@ const schemaDir = join(__dirname, "..", "fixtures", "schemas");
 export type Validator = (document: unknown) => string[];
 
 function wrap(validate: ValidateFunction): Validator {
-  return (document) => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`));
+  return (document) =>
+    validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
 }
 
 function draft07(): Ajv {

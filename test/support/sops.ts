@@ -15,7 +15,10 @@ function encryptValue(value: string, dataKey: Buffer): string {
   return `ENC[AES256_GCM,data:${data.toString("base64")},iv:${iv.toString("base64")},tag:${cipher.getAuthTag().toString("base64")},type:str]`;
 }
 
-export async function sopsEncrypt(document: { data?: Record<string, string>; stringData?: Record<string, string> } & Record<string, unknown>, recipients: string[]): Promise<string> {
+export async function sopsEncrypt(
+  document: { data?: Record<string, string>; stringData?: Record<string, string> } & Record<string, unknown>,
+  recipients: string[],
+): Promise<string> {
   const age = await import("age-encryption");
   const dataKey = randomBytes(32);
   const encryptSection = (section?: Record<string, string>) =>

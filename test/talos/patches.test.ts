@@ -1,5 +1,5 @@
-import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 
 import {
   clusterPatch,
@@ -12,8 +12,8 @@ import {
   secretboxPatch,
   type Patch,
 } from "../../components/talos/patches";
-import { multiNodeSettings } from "../support/fixtures";
 import { validFixture } from "../support/config";
+import { multiNodeSettings } from "../support/fixtures";
 import { talosDocumentValidator } from "../support/schemas";
 
 const installer = "factory.talos.dev/metal-installer-secureboot/abc123:v1.13.9";
@@ -30,7 +30,14 @@ describe("Talos patches", async () => {
   const validate = talosDocumentValidator();
   const allPatches = [single, multi].flatMap((config) =>
     config.settings.nodes.flatMap((node) =>
-      nodePatches({ node, settings: config.settings, derived: config.derived, installerImage: installer, installDisk: "/dev/sda", secretboxEncryptionSecret: secretbox }),
+      nodePatches({
+        node,
+        settings: config.settings,
+        derived: config.derived,
+        installerImage: installer,
+        installDisk: "/dev/sda",
+        secretboxEncryptionSecret: secretbox,
+      }),
     ),
   );
 
@@ -50,7 +57,14 @@ describe("Talos patches", async () => {
 
   it("patches come in their numbered order", () => {
     const [node] = single.settings.nodes;
-    const names = nodePatches({ node: node!, settings: single.settings, derived: single.derived, installerImage: installer, installDisk: "/dev/sda", secretboxEncryptionSecret: secretbox }).map((p) => p.name);
+    const names = nodePatches({
+      node: node!,
+      settings: single.settings,
+      derived: single.derived,
+      installerImage: installer,
+      installDisk: "/dev/sda",
+      secretboxEncryptionSecret: secretbox,
+    }).map((p) => p.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]);
   });
@@ -60,7 +74,9 @@ describe("Talos patches", async () => {
   });
 
   it("installs the Secure Boot installer image to the VM's system disk without wiping", () => {
-    expect(roundTrip(installPatch(installer, "/dev/sda"))).toEqual([{ machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } }]);
+    expect(roundTrip(installPatch(installer, "/dev/sda"))).toEqual([
+      { machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } },
+    ]);
   });
 
   it("encrypts STATE and EPHEMERAL with LUKS2 and a TPM key that needs Secure Boot; EPHEMERAL locked to STATE", () => {
@@ -114,7 +130,9 @@ describe("Talos patches", async () => {
     for (const node of multi.settings.nodes) {
       const docs = roundTrip(networkPatch(node, multi.settings.cluster.network, multi.derived, vip));
       const vips = docs.filter((d) => d["kind"] === "Layer2VIPConfig");
-      expect(vips, node.name).toEqual(node.role === "controlplane" ? [{ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: vip, link: linkAlias }] : []);
+      expect(vips, node.name).toEqual(
+        node.role === "controlplane" ? [{ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: vip, link: linkAlias }] : [],
+      );
     }
   });
 
@@ -123,7 +141,9 @@ describe("Talos patches", async () => {
       cluster: { allowSchedulingOnControlPlanes: true, apiServer: { certSANs: ["192.168.10.41"] } },
       machine: { certSANs: ["192.168.10.41"] },
     });
-    const multiCluster = roundTrip(clusterPatch(multi.derived))[0] as { cluster: { allowSchedulingOnControlPlanes: boolean; apiServer: { certSANs: string[] } } };
+    const multiCluster = roundTrip(clusterPatch(multi.derived))[0] as {
+      cluster: { allowSchedulingOnControlPlanes: boolean; apiServer: { certSANs: string[] } };
+    };
     expect(multiCluster.cluster.allowSchedulingOnControlPlanes).toBe(false);
     expect(multiCluster.cluster.apiServer.certSANs).toEqual(["192.168.10.40", "192.168.10.41", "192.168.10.42", "192.168.10.43"]);
   });

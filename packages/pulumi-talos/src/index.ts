@@ -23,10 +23,4 @@ import * as imagefactory from "./imagefactory";
 import * as machine from "./machine";
 import * as types from "./types";
 
-export {
-    client,
-    cluster,
-    imagefactory,
-    machine,
-    types,
-};
+export { client, cluster, imagefactory, machine, types };

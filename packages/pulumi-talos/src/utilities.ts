@@ -12,12 +12,12 @@ export const providerVersion = "0.8.1";
 export const pluginDownloadURL = "github://api.github.com/pulumiverse";
 
 export function getVersion(): string {
-    return providerVersion;
+  return providerVersion;
 }
 
 /** Same defaults the generated SDK merges into every resource's options. */
 export function resourceOptsDefaults(): pulumi.CustomResourceOptions {
-    return { version: getVersion(), pluginDownloadURL };
+  return { version: getVersion(), pluginDownloadURL };
 }
 
 /**
@@ -25,22 +25,22 @@ export function resourceOptsDefaults(): pulumi.CustomResourceOptions {
  * the defaults apply unless the caller set the option explicitly.
  */
 export function invokeOptsDefaults<T extends pulumi.InvokeOptions>(opts: T | undefined): T {
-    const merged: pulumi.InvokeOptions = { version: getVersion(), pluginDownloadURL };
-    const result = { ...merged } as T;
-    if (opts !== undefined) {
-        for (const [key, value] of Object.entries(opts)) {
-            if (value !== undefined) {
-                (result as Record<string, unknown>)[key] = value;
-            }
-        }
+  const merged: pulumi.InvokeOptions = { version: getVersion(), pluginDownloadURL };
+  const result = { ...merged } as T;
+  if (opts !== undefined) {
+    for (const [key, value] of Object.entries(opts)) {
+      if (value !== undefined) {
+        (result as Record<string, unknown>)[key] = value;
+      }
     }
-    return result;
+  }
+  return result;
 }
 
 /** Type guard shared by the resources' `isInstance` (works across multiple SDK copies, like the original). */
 export function hasPulumiType(obj: unknown, type: string): boolean {
-    if (obj === undefined || obj === null || typeof obj !== "object") {
-        return false;
-    }
-    return (obj as { __pulumiType?: unknown })["__pulumiType"] === type;
+  if (obj === undefined || obj === null || typeof obj !== "object") {
+    return false;
+  }
+  return (obj as { __pulumiType?: unknown })["__pulumiType"] === type;
 }

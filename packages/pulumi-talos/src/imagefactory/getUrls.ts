@@ -1,6 +1,7 @@
 // Local binding of @pulumiverse/talos v0.8.1: mirrors sdk/nodejs/imagefactory/getUrls.ts.
 
 import * as pulumi from "@pulumi/pulumi";
+
 import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
@@ -19,61 +20,69 @@ import * as utilities from "../utilities";
  * (installer, installerSecureboot, iso, isoSecureboot, diskImage, ...).
  */
 export function getUrls(args: GetUrlsArgs, opts?: pulumi.InvokeOptions): Promise<GetUrlsResult> {
-    opts = utilities.invokeOptsDefaults(opts);
-    return pulumi.runtime.invoke("talos:imageFactory/getUrls:getUrls", {
-        "architecture": args.architecture,
-        "platform": args.platform,
-        "sbc": args.sbc,
-        "schematicId": args.schematicId,
-        "talosVersion": args.talosVersion,
-    }, opts);
+  opts = utilities.invokeOptsDefaults(opts);
+  return pulumi.runtime.invoke(
+    "talos:imageFactory/getUrls:getUrls",
+    {
+      architecture: args.architecture,
+      platform: args.platform,
+      sbc: args.sbc,
+      schematicId: args.schematicId,
+      talosVersion: args.talosVersion,
+    },
+    opts,
+  );
 }
 
 /**
  * A collection of arguments for invoking getUrls.
  */
 export interface GetUrlsArgs {
-    architecture?: string;
-    platform?: string;
-    sbc?: string;
-    schematicId: string;
-    talosVersion: string;
+  architecture?: string;
+  platform?: string;
+  sbc?: string;
+  schematicId: string;
+  talosVersion: string;
 }
 
 /**
  * A collection of values returned by getUrls.
  */
 export interface GetUrlsResult {
-    readonly architecture: string;
-    readonly id: string;
-    readonly platform?: string;
-    readonly sbc?: string;
-    readonly schematicId: string;
-    readonly talosVersion: string;
-    readonly urls: outputs.imageFactory.GetUrlsUrls;
+  readonly architecture: string;
+  readonly id: string;
+  readonly platform?: string;
+  readonly sbc?: string;
+  readonly schematicId: string;
+  readonly talosVersion: string;
+  readonly urls: outputs.imageFactory.GetUrlsUrls;
 }
 
 /**
  * Generates URLs for different assets supported by the Talos image factory (Output form).
  */
 export function getUrlsOutput(args: GetUrlsOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetUrlsResult> {
-    opts = utilities.invokeOptsDefaults(opts);
-    return pulumi.runtime.invokeOutput<GetUrlsResult>("talos:imageFactory/getUrls:getUrls", {
-        "architecture": args.architecture,
-        "platform": args.platform,
-        "sbc": args.sbc,
-        "schematicId": args.schematicId,
-        "talosVersion": args.talosVersion,
-    }, opts);
+  opts = utilities.invokeOptsDefaults(opts);
+  return pulumi.runtime.invokeOutput<GetUrlsResult>(
+    "talos:imageFactory/getUrls:getUrls",
+    {
+      architecture: args.architecture,
+      platform: args.platform,
+      sbc: args.sbc,
+      schematicId: args.schematicId,
+      talosVersion: args.talosVersion,
+    },
+    opts,
+  );
 }
 
 /**
  * A collection of arguments for invoking getUrls.
  */
 export interface GetUrlsOutputArgs {
-    architecture?: pulumi.Input<string | undefined>;
-    platform?: pulumi.Input<string | undefined>;
-    sbc?: pulumi.Input<string | undefined>;
-    schematicId: pulumi.Input<string>;
-    talosVersion: pulumi.Input<string>;
+  architecture?: pulumi.Input<string | undefined>;
+  platform?: pulumi.Input<string | undefined>;
+  sbc?: pulumi.Input<string | undefined>;
+  schematicId: pulumi.Input<string>;
+  talosVersion: pulumi.Input<string>;
 }

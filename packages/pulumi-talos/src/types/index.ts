@@ -3,7 +3,4 @@
 import * as input from "./input";
 import * as output from "./output";
 
-export {
-    input,
-    output,
-};
+export { input, output };
