@@ -1,6 +1,6 @@
 // Lint: typescript-eslint's strict type-checked rules, ordered imports, and the
 // layer boundaries (a component imports config and lib, never another layer).
-import importX from "eslint-plugin-import-x";
+import simpleImportSort from "eslint-plugin-simple-import-sort";
 import tseslint from "typescript-eslint";
 
 const layers = ["proxmox", "talos", "flux", "secrets"];
@@ -15,17 +15,12 @@ export default tseslint.config(
         tsconfigRootDir: import.meta.dirname,
       },
     },
-    plugins: { "import-x": importX },
+    plugins: { "simple-import-sort": simpleImportSort },
     rules: {
-      "import-x/order": [
-        "error",
-        {
-          groups: ["builtin", "external", "internal", ["parent", "sibling", "index"]],
-          "newlines-between": "always",
-          alphabetize: { order: "asc", caseInsensitive: true },
-        },
-      ],
-      "import-x/no-duplicates": "error",
+      // Node built-ins, then packages, then the project's own modules, each group sorted.
+      "simple-import-sort/imports": ["error", { groups: [["^node:"], ["^@?\\w"], ["^\\."]] }],
+      "simple-import-sort/exports": "error",
+      "no-duplicate-imports": "error",
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
       "@typescript-eslint/no-unused-vars": [
         "error",

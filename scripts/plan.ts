@@ -14,7 +14,7 @@ import { ConfigError } from "../components/config";
 import { runProgram } from "../test/support/harness";
 import { knownSecrets } from "../test/support/secrets";
 import { generatedDocuments } from "./plan/documents";
-import { latencyModel, type Latency } from "./plan/latency";
+import { type Latency, latencyModel } from "./plan/latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./plan/report";
 import { readStackConfig } from "./plan/stack-config";
 

@@ -9,11 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
-import { ConfigError, namespace, validateConfig, type RawConfig, type ValidConfig } from "./validate";
+import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfig } from "./validate";
 
-export { ConfigError, validateConfig } from "./validate";
-export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
 export type { OnePasswordSettings, Settings } from "./schema";
+export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
+export { ConfigError, validateConfig } from "./validate";
 
 export type SecretOutputs = {
   [K in SecretKey]: undefined extends SecretValues[K] ? pulumi.Output<string> | undefined : pulumi.Output<string>;

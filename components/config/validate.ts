@@ -6,16 +6,16 @@
 import type { z } from "zod";
 
 import { minimumTalosForVolumeEncryption } from "../lib/versions";
-import { ipv4ToNumber, parseCidr, type Cidr } from "./network";
+import { type Cidr, ipv4ToNumber, parseCidr } from "./network";
 import {
   base64Pattern,
-  secretKeys,
-  secretSchemas,
-  settingsSchema,
   type NodeSettings,
   type SecretKey,
+  secretKeys,
+  secretSchemas,
   type SecretValues,
   type Settings,
+  settingsSchema,
 } from "./schema";
 
 export const namespace = "homelab";

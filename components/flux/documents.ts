@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 
 import type { Settings } from "../config";
-import { waitForReady, type ObjectMeta, type PinnedChart } from "../lib/kubernetes";
+import { type ObjectMeta, type PinnedChart, waitForReady } from "../lib/kubernetes";
 import { versions } from "../lib/versions";
 
 export const fluxNamespace = "flux-system";

@@ -3,7 +3,7 @@
  * 1Password Connect, and the `onepassword` ClusterSecretStore for either mode.
  */
 import type { OnePasswordSettings } from "../config";
-import { waitForReady, type ObjectMeta, type PinnedChart } from "../lib/kubernetes";
+import { type ObjectMeta, type PinnedChart, waitForReady } from "../lib/kubernetes";
 import { versions } from "../lib/versions";
 
 export const externalSecretsNamespace = "external-secrets";

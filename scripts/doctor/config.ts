@@ -2,8 +2,8 @@
  * The stack config check: turn `pulumi config --show-secrets --json` into the
  * raw map the program sees, and run the program's own validation on it.
  */
-import { ConfigError, validateConfig, type RawConfig, type ValidConfig } from "../../components/config/validate";
-import { fail, pass, type CheckResult } from "./types";
+import { ConfigError, type RawConfig, validateConfig, type ValidConfig } from "../../components/config/validate";
+import { type CheckResult, fail, pass } from "./types";
 
 /** One entry of `pulumi config --json`: `"homelab:key": { value, secret, objectValue? }`. */
 interface ConfigEntry {

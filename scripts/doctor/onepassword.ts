@@ -1,7 +1,7 @@
 /** The 1Password secrets of the selected mode are present and well formed. */
 import type { SecretKey } from "../../components/config/schema";
 import { credentialsFileProblem } from "../../components/config/validate";
-import { fail, pass, type CheckResult } from "./types";
+import { type CheckResult, fail, pass } from "./types";
 
 const name = "1password";
 const setSecret = (key: SecretKey, what: string) => `set it with \`pulumi config set --secret homelab:${key} ${what}\``;

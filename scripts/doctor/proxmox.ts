@@ -5,8 +5,8 @@
  */
 import type { ValidConfig } from "../../components/config/validate";
 import { grantedPrivileges, missingPrivileges, REQUIRED_PRIVILEGES } from "./privileges";
-import { createProxmoxClient, ProxmoxError, type ProxmoxClient } from "./proxmox-api";
-import { fail, pass, type CheckResult } from "./types";
+import { createProxmoxClient, type ProxmoxClient, ProxmoxError } from "./proxmox-api";
+import { type CheckResult, fail, pass } from "./types";
 
 export interface ProxmoxCheckOptions {
   settings: ValidConfig["settings"];

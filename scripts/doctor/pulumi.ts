@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 
-import { fail, pass, type CheckResult } from "./types";
+import { type CheckResult, fail, pass } from "./types";
 
 export type RunResult =
   | { kind: "exited"; code: number; stdout: string; stderr: string }

@@ -5,13 +5,13 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 
-import { parseDoctorArgs, usage, UsageError, type DoctorOptions } from "./args";
+import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
 import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
-import { checkPulumiCli, execRunner, pulumiConfigJson, type CommandRunner } from "./pulumi";
+import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
 import { checkSopsRecipients } from "./sops";
-import { fail, formatResult, type CheckResult } from "./types";
+import { type CheckResult, fail, formatResult } from "./types";
 
 export interface DoctorDeps {
   /** Runs `pulumi`; default: the real CLI. */

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 
 import { ageRecipientOf } from "../../components/config/sops";
-import { fail, pass, type CheckResult } from "./types";
+import { type CheckResult, fail, pass } from "./types";
 
 const name = "sops recipients";
 

@@ -1,7 +1,7 @@
 /** The text a person reads after `npm run plan`: layers, graph, estimate. */
 import { Graph } from "../../test/support/graph";
 import type { ProgramRun, Registration } from "../../test/support/harness";
-import { costOf, strictChainSeconds, withHealthWait, type Latency } from "./latency";
+import { costOf, type Latency, strictChainSeconds, withHealthWait } from "./latency";
 
 const layers = [
   ["homelab:proxmox:TalosMachines", "Proxmox VMs"],

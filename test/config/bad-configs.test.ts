@@ -12,13 +12,14 @@ import { ConfigError, type ConfigProblem } from "../../components/config";
 import { validateConfig } from "../../components/config/validate";
 import {
   connectSecrets,
+  type GeneratedSecrets,
   generateSecrets,
+  type Settings,
   singleNodeSettings,
   stackConfig,
-  type GeneratedSecrets,
-  type Settings,
 } from "../support/fixtures";
 import { runFailingProgram } from "../support/harness";
+import { deepMerge, isPlainObject, type Plain } from "../support/merge";
 
 interface BadConfig {
   description: string;
@@ -37,22 +38,15 @@ const fixtures = readdirSync(dir)
   .sort()
   .map((file) => ({ file, ...(parseYaml(readFileSync(join(dir, file), "utf8")) as BadConfig) }));
 
+/** The example with the fixture's settings merged over it; a null value removes the key. */
 function overlay(base: Settings, patch: Settings): Settings {
-  const out: Settings = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      !Array.isArray(value) &&
-      typeof current === "object" &&
-      current !== null &&
-      !Array.isArray(current)
-    ) {
-      out[key] = overlay(current as Settings, value as Settings);
-    } else out[key] = value;
-  }
-  return Object.fromEntries(Object.entries(out).filter(([, value]) => value !== null));
+  const dropNulls = (value: Plain): Plain =>
+    Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, isPlainObject(v) ? dropNulls(v) : v]),
+    );
+  return dropNulls(deepMerge(base, patch));
 }
 
 async function build(fixture: BadConfig) {

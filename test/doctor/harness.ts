@@ -4,61 +4,27 @@
  * GETs the doctor makes from a mutable state. Also the config JSON the Pulumi
  * CLI would print, and a fake CLI runner. No key material is committed.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 
 import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
+import { type Certificate, selfSignedCertificate } from "../support/certificates";
+
+export type { Certificate } from "../support/certificates";
 import type { CommandRunner, RunResult } from "../../scripts/doctor/pulumi";
 import {
   connectSecrets,
+  type GeneratedSecrets,
   generateSecrets,
+  type Settings,
   singleNodeSettings,
   stackConfig,
-  type GeneratedSecrets,
-  type Settings,
 } from "../support/fixtures";
 
-export interface Certificate {
-  key: string;
-  cert: string;
-}
-
 /** A self-signed P-256 certificate for IP 127.0.0.1, valid one day. */
-export function selfSignedCertificate(): Certificate {
-  const dir = mkdtempSync(join(tmpdir(), "doctor-tls-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-days",
-        "1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function localhostCertificate(): Certificate {
+  return selfSignedCertificate({ subject: "/CN=127.0.0.1", days: 1, subjectAltName: "IP:127.0.0.1" });
 }
 
 type Row = Record<string, unknown>;

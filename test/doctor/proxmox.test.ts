@@ -9,19 +9,19 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
-import { main, runDoctor, type DoctorReport } from "../../scripts/doctor/run";
+import { type DoctorReport, main, runDoctor } from "../../scripts/doctor/run";
 import type { CheckResult } from "../../scripts/doctor/types";
 import {
+  type Certificate,
   closedPort,
   defaultState,
-  doctorStack,
-  fakePulumi,
-  pulumiConfigJson,
-  selfSignedCertificate,
-  startFakeProxmox,
-  type Certificate,
   type DoctorStack,
+  doctorStack,
   type FakeProxmox,
+  fakePulumi,
+  localhostCertificate,
+  pulumiConfigJson,
+  startFakeProxmox,
 } from "./harness";
 
 let certificate: Certificate;
@@ -29,7 +29,7 @@ let server: FakeProxmox | undefined;
 const dirs: string[] = [];
 
 beforeAll(() => {
-  certificate = selfSignedCertificate();
+  certificate = localhostCertificate();
 });
 afterEach(async () => {
   await server?.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
-import { fluxInstance, fluxOperatorValues, sopsDecryptionPatch, sopsAgeSecretName } from "../../components/flux/documents";
+import { fluxInstance, fluxOperatorValues, sopsAgeSecretName, sopsDecryptionPatch } from "../../components/flux/documents";
 import { versions } from "../../components/lib/versions";
 import { crdValidator, valuesValidator } from "../support/schemas";
 

@@ -15,7 +15,7 @@ import { undecryptableSopsFiles } from "../../components/config/sops";
 import { fluxNamespace, sopsAgeSecretName } from "../../components/flux/documents";
 import { clusterSecretStoreName } from "../../components/secrets/documents";
 import { crdValidator } from "../support/schemas";
-import { layeringViolations, missingDependencies, pathTo, topologicalOrder, transitiveDependencies, type DependencyGraph } from "./graph";
+import { type DependencyGraph, layeringViolations, missingDependencies, pathTo, topologicalOrder, transitiveDependencies } from "./graph";
 import {
   apiGroup,
   crdSchema,
@@ -26,10 +26,10 @@ import {
   isSopsFile,
   kustomizeInputs,
   listFiles,
+  type Manifest,
   manifests,
   parseYamlFiles,
   unknownFields,
-  type Manifest,
 } from "./manifests";
 
 /** The FluxInstance syncs this path (homelab:flux.path default); its Kustomization is `flux-system`. */

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, sep } from "node:path";
 
-import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { parse as parseYaml, parseAllDocuments } from "yaml";
 
 export const gitopsRoot = join(__dirname, "..", "..", "gitops");
 const schemaDir = join(__dirname, "..", "fixtures", "schemas");

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { generateSecrets, connectSecrets, singleNodeSettings, multiNodeSettings, type Settings } from "../support/fixtures";
+import { connectSecrets, generateSecrets, multiNodeSettings, type Settings, singleNodeSettings } from "../support/fixtures";
 import { Graph } from "../support/graph";
 import type { ProgramRun, Registration } from "../support/harness";
 import { runExample, types } from "../support/program";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { runExample, invokes, types } from "../support/program";
+import { invokes, runExample, types } from "../support/program";
 
 const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

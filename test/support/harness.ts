@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
-import { behaviours, type Behaviour } from "./mocks";
+import { type Behaviour, behaviours } from "./mocks";
 
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const sigKey = "4dabf18193072939515e22adb298388d";

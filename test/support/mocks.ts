@@ -4,14 +4,13 @@
  * new resource gets an unknown id and only its inputs back, as on a stack that
  * has never been deployed.
  */
-import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 import type * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments, stringify } from "yaml";
+
+import { selfSignedCertificate } from "./certificates";
+import { deepMerge, type Plain } from "./merge";
 
 type Inputs = Record<string, unknown>;
 export type Behaviour = (inputs: Inputs, random: Generator) => Inputs | Promise<Inputs>;
@@ -33,40 +32,12 @@ function generator(seed: string, name: string) {
 }
 type Generator = ReturnType<typeof generator>;
 
-/** A self-signed client certificate, made once per test process, valid for `days`. */
+/** The talosconfig client certificate (base64 PEM, as Talos hands it out), made once per test process. */
 let certificate: { cert: string; key: string } | undefined;
-export function clientCertificate(days = 365): { cert: string; key: string } {
+export function clientCertificate(): { cert: string; key: string } {
   if (certificate === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "homelab-cert-"));
-    try {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-keyout",
-          join(dir, "key.pem"),
-          "-out",
-          join(dir, "cert.pem"),
-          "-days",
-          String(days),
-          "-subj",
-          "/O=os:admin",
-        ],
-        { stdio: "ignore" },
-      );
-      certificate = {
-        cert: readFileSync(join(dir, "cert.pem")).toString("base64"),
-        key: readFileSync(join(dir, "key.pem")).toString("base64"),
-      };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { cert, key } = selfSignedCertificate({ subject: "/O=os:admin", days: 365 });
+    certificate = { cert: Buffer.from(cert).toString("base64"), key: Buffer.from(key).toString("base64") };
   }
   return certificate;
 }
@@ -81,17 +52,7 @@ function machineSecrets(random: Generator): Inputs {
   };
 }
 
-type Doc = Record<string, unknown>;
-const isObject = (v: unknown): v is Doc => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function merge(base: Doc, patch: Doc): Doc {
-  const out: Doc = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    out[key] = isObject(current) && isObject(value) ? merge(current, value) : value;
-  }
-  return out;
-}
+type Doc = Plain;
 
 /**
  * Stand-in for the provider's config generator: a minimal v1alpha1 document
@@ -121,7 +82,7 @@ export function renderMachineConfiguration(inputs: Inputs, random: Generator): s
     for (const doc of parseAllDocuments(patch)) {
       const value = doc.toJS() as Doc;
       if ("kind" in value) extra.push(value);
-      else main = merge(main, value);
+      else main = deepMerge(main, value);
     }
   }
   return [main, ...extra].map((d) => stringify(d)).join("---\n");

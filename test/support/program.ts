@@ -1,6 +1,6 @@
 /** Shortcuts for whole-program tests: the example stack with freshly generated secrets. */
-import { connectSecrets, generateSecrets, singleNodeSettings, stackConfig, type GeneratedSecrets, type Settings } from "./fixtures";
-import { runProgram, type ProgramRun, type RunOptions } from "./harness";
+import { connectSecrets, type GeneratedSecrets, generateSecrets, type Settings, singleNodeSettings, stackConfig } from "./fixtures";
+import { type ProgramRun, type RunOptions, runProgram } from "./harness";
 
 export const types = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",

@@ -10,6 +10,8 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 
+import { deepMerge, isPlainObject, type Plain } from "./merge";
+
 const schemaDir = join(__dirname, "..", "fixtures", "schemas");
 
 export type Validator = (document: unknown) => string[];
@@ -55,18 +57,7 @@ export function crdValidator(file: string, version: string): Validator {
   return validator;
 }
 
-type Values = Record<string, unknown>;
-const isValues = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Helm's coalescing of user values over chart defaults. */
-function coalesce(defaults: Values, values: Values): Values {
-  const out: Values = { ...defaults };
-  for (const [key, value] of Object.entries(values)) {
-    const base = out[key];
-    out[key] = isValues(base) && isValues(value) ? coalesce(base, value) : value;
-  }
-  return out;
-}
+type Values = Plain;
 
 /**
  * A chart's values.schema.json, e.g. "eso-chart.values.schema.json". Helm
@@ -78,5 +69,5 @@ export function valuesValidator(file: string, defaultsFile?: string): Validator 
   delete schema["$schema"];
   const validate = wrap(draft07().compile(schema));
   const defaults = defaultsFile === undefined ? {} : (parseYaml(readFileSync(join(schemaDir, defaultsFile), "utf8")) as Values);
-  return (values) => validate(isValues(values) ? coalesce(defaults, values) : values);
+  return (values) => validate(isPlainObject(values) ? deepMerge(defaults, values) : values);
 }

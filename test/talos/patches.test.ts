@@ -8,9 +8,9 @@ import {
   linkAlias,
   networkPatch,
   nodePatches,
+  type Patch,
   renderPatch,
   secretboxPatch,
-  type Patch,
 } from "../../components/talos/patches";
 import { validFixture } from "../support/config";
 import { multiNodeSettings } from "../support/fixtures";

@@ -2,7 +2,7 @@
 // without lazy loading; getExtensionsVersions/getOverlaysVersions/getVersions are not bound).
 // The published SDK's top-level module is lower-case `imagefactory` (tokens keep `talos:imageFactory/...`).
 
+export type { GetUrlsArgs, GetUrlsOutputArgs, GetUrlsResult } from "./getUrls";
 export { getUrls, getUrlsOutput } from "./getUrls";
-export type { GetUrlsArgs, GetUrlsResult, GetUrlsOutputArgs } from "./getUrls";
-export { Schematic } from "./schematic";
 export type { SchematicArgs, SchematicState } from "./schematic";
+export { Schematic } from "./schematic";
