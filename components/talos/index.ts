@@ -139,7 +139,8 @@ export class TalosCluster extends pulumi.ComponentResource {
       {
         clientConfiguration,
         node: bootstrapNode.address,
-        endpoint: derived.endpointHost,
+        // The Talos API is reached on a node, never through the VIP, which only exists while etcd is healthy.
+        endpoint: bootstrapNode.address,
         certificateRenewalDuration: kubeconfigRenewal,
         timeouts: { create: slowOperation, update: slowOperation },
       },

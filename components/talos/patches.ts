@@ -164,7 +164,11 @@ export function clusterPatch(derived: Derived): Patch {
   };
 }
 
-/** Every patch for one node, in order. */
+/**
+ * Every patch for one node, in order. Workers run no API server, so they get
+ * neither the secretbox key (it stays on the machines that need it) nor the
+ * API server settings.
+ */
 export function nodePatches(args: {
   node: ClusterNode;
   settings: Pick<Settings, "cluster">;
@@ -174,13 +178,12 @@ export function nodePatches(args: {
   secretboxEncryptionSecret: string;
 }): Patch[] {
   const { node, settings, derived } = args;
-  return [
+  const everyNode = [
     installPatch(args.installerImage, args.installDisk),
     networkPatch(node, settings.cluster.network, derived, settings.cluster.vip),
     diskEncryptionPatch(),
-    secretboxPatch(args.secretboxEncryptionSecret),
-    clusterPatch(derived),
   ];
+  return node.role === "controlplane" ? [...everyNode, secretboxPatch(args.secretboxEncryptionSecret), clusterPatch(derived)] : everyNode;
 }
 
 /** A patch as Talos receives it: multi-document YAML headed by a comment with its name. */

@@ -135,7 +135,18 @@ describe("Talos layer with several nodes", async () => {
     const calls = run.invokes.filter((i) => i.token === invokes.machineConfiguration);
     expect(calls.map((c) => c.args["machineType"]).sort()).toEqual(["controlplane", "controlplane", "controlplane", "worker", "worker"]);
     for (const call of calls) expect(call.args["clusterEndpoint"]).toBe("https://192.168.10.40:6443");
-    expect(run.one(types.kubeconfig).inputs["endpoint"]).toBe("192.168.10.40");
+    // The Talos API is asked on the first control plane, not through the VIP.
+    expect(run.one(types.kubeconfig).inputs["endpoint"]).toBe("192.168.10.41");
+  });
+
+  it("keeps the secretbox key off workers, which run no API server", () => {
+    const secretbox = (run.one(types.secrets).state["machineSecrets"] as { secrets: { secretboxEncryptionSecret: string } }).secrets
+      .secretboxEncryptionSecret;
+    for (const apply of run.ofType(types.apply)) {
+      const rendered = String(apply.inputs["machineConfigurationInput"]);
+      const isWorker = apply.name.includes("worker");
+      expect(rendered.includes(secretbox), apply.name).toBe(!isWorker);
+    }
   });
 
   it("checks health of every node", () => {

@@ -73,6 +73,21 @@ describe("Talos patches", async () => {
     expect(renderPatch(installPatch(installer, "/dev/sda")).split("\n")[0]).toBe("# 01-install");
   });
 
+  it("gives workers only the install, network and disk-encryption patches", () => {
+    const worker = multi.settings.nodes.find((n) => n.role === "worker");
+    expect(worker).toBeDefined();
+    const patches = nodePatches({
+      node: worker!,
+      settings: multi.settings,
+      derived: multi.derived,
+      installerImage: installer,
+      installDisk: "/dev/sda",
+      secretboxEncryptionSecret: secretbox,
+    });
+    expect(patches.map((p) => p.name)).toEqual(["01-install", "02-network", "03-disk-encryption"]);
+    expect(patches.map(renderPatch).join("\n")).not.toContain(secretbox);
+  });
+
   it("installs the Secure Boot installer image to the VM's system disk without wiping", () => {
     expect(roundTrip(installPatch(installer, "/dev/sda"))).toEqual([
       { machine: { install: { disk: "/dev/sda", image: installer, wipe: false } } },
