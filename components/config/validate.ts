@@ -104,13 +104,9 @@ function duplicates<T>(nodes: ClusterNode[], pick: (n: ClusterNode) => T): Map<T
   return new Map([...seen].filter(([, indexes]) => indexes.length > 1));
 }
 
-function crossFieldProblems(
-  settings: ValidConfig["settings"],
-  secrets: Partial<SecretValues>,
-  present: (key: SecretKey) => boolean,
-): ConfigProblem[] {
+/** Subnet, gateway, VIP and Talos version. */
+function clusterProblems({ cluster, nodes }: ValidConfig["settings"]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const { cluster, nodes, onePassword } = settings;
   const subnet = parseCidr(cluster.network.subnet);
 
   if (subnet.network !== ipv4ToNumber(cluster.network.subnet.split("/")[0] ?? "")) {
@@ -148,7 +144,14 @@ function crossFieldProblems(
       message: `${cluster.talosVersion} cannot encrypt STATE/EPHEMERAL with VolumeConfig; use v${major}.${minor}.0 or newer`,
     });
   }
+  return problems;
+}
 
+/** Each node inside the subnet, unique names, ids, MACs and addresses, and a workable set of control planes. */
+function nodeProblems({ cluster, nodes }: ValidConfig["settings"]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const subnet = parseCidr(cluster.network.subnet);
+  const outsideSubnet = (address: string) => !subnet.contains(address);
   nodes.forEach((node, index) => {
     if (outsideSubnet(node.address)) {
       problems.push({ key: fullKey("nodes", [index, "address"]), message: `${node.address} is outside the node subnet ${subnet.text}` });
@@ -201,9 +204,19 @@ function crossFieldProblems(
   if (controlPlanes.length > 0 && controlPlanes.length % 2 === 0) {
     problems.push({
       key: fullKey("nodes"),
-      message: `${controlPlanes.length} control planes cannot keep etcd quorum through a failure better than ${controlPlanes.length - 1}; use an odd number`,
+      message: `${controlPlanes.length} control planes survive no more failures than ${controlPlanes.length - 1} would (etcd needs a majority); use an odd number`,
     });
   }
+  return problems;
+}
+
+/** The secrets of exactly one 1Password mode, distinct vaults, a readable credentials file, a Git token only for HTTPS. */
+function secretProblems(
+  { onePassword, flux }: ValidConfig["settings"],
+  secrets: Partial<SecretValues>,
+  present: (key: SecretKey) => boolean,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
 
   const required = (key: SecretKey, mode: string) => {
     if (!present(key)) {
@@ -246,10 +259,10 @@ function crossFieldProblems(
       });
     }
   }
-  if (present("fluxGitToken") && !settings.flux.url.startsWith("https://")) {
+  if (present("fluxGitToken") && !flux.url.startsWith("https://")) {
     problems.push({
       key: fullKey("fluxGitToken"),
-      message: `is an HTTPS token but flux.url is ${settings.flux.url}; use an https:// URL, or remove the token and give Flux an SSH deploy key`,
+      message: `is an HTTPS token but flux.url is ${flux.url}; use an https:// URL, or remove the token and give Flux an SSH deploy key`,
     });
   }
   if (secrets.onePasswordCredentials !== undefined) {
@@ -357,7 +370,8 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
     ...parsed.data,
     nodes: parsed.data.nodes.map((n) => ({ ...n, proxmoxNode: n.proxmoxNode ?? parsed.data.proxmox.node })),
   };
-  problems.push(...crossFieldProblems(settings, secrets, (key) => raw[fullKey(key)] !== undefined));
+  const present = (key: SecretKey) => raw[fullKey(key)] !== undefined;
+  problems.push(...clusterProblems(settings), ...nodeProblems(settings), ...secretProblems(settings, secrets, present));
   if (problems.length > 0) throw new ConfigError(problems);
   return { settings, secrets: secrets as SecretValues, derived: derive(settings) };
 }
