@@ -12,6 +12,13 @@ import { connectSecrets, generateSecrets } from "../support/fixtures";
 const file = readFileSync(join(__dirname, "..", "..", "Pulumi.homelab.yaml"), "utf8");
 const stack = parseYaml(file) as { config: Record<string, unknown> };
 
+describe("Pulumi.yaml", () => {
+  it("declares the homelab project as a TypeScript program with index.ts as entry", () => {
+    const project = parseYaml(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    expect(project).toMatchObject({ name: "homelab", main: "index.ts", runtime: { name: "nodejs", options: { typescript: true } } });
+  });
+});
+
 describe("Pulumi.homelab.yaml", () => {
   it("sets every setting key and no secret key", () => {
     expect(Object.keys(stack.config).sort()).toEqual(
