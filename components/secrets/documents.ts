@@ -32,7 +32,8 @@ export function externalSecretsValues(): Record<string, unknown> {
     installCRDs: true,
     webhook: { create: true },
     certController: { create: true },
-    serviceMonitor: { enabled: false },
+    // Feeds the ESO alerts in gitops/monitoring once the Prometheus Operator is there; skipped until then.
+    serviceMonitor: { enabled: true, renderMode: "skipIfMissing" },
   };
 }
 
