@@ -99,6 +99,8 @@ export function networkPatch(node: ClusterNode, network: Settings["cluster"]["ne
         }
       : { apiVersion: "v1alpha1", kind: "DHCPv4Config", name: linkAlias };
   const documents: TalosDocument[] = [
+    // The generated config carries `HostnameConfig {auto: stable}` and patches merge into it; a hostname
+    // beside any auto other than "off" is rejected (siderolabs/talos#12891).
     { apiVersion: "v1alpha1", kind: "HostnameConfig", hostname: node.name, auto: "off" },
     {
       apiVersion: "v1alpha1",

@@ -66,6 +66,13 @@ describe("Talos layer", async () => {
     );
   });
 
+  it("sets the hostname in a way Talos accepts after merging into the generated HostnameConfig", () => {
+    const hostnames = documentsOf(apply.inputs["machineConfigurationInput"]).filter((d) => d["kind"] === "HostnameConfig");
+    expect(hostnames).toHaveLength(1);
+    // HostnameConfigV1Alpha1.Validate: a hostname is only valid beside auto "off".
+    expect(hostnames[0]).toMatchObject({ hostname: "talos-cp-1", auto: "off" });
+  });
+
   it.each(["v1.11.5", "v1.12.4", versions.talos])("keeps secretbox in the rendered config with the %s contract", async (talosVersion) => {
     const settings = singleNodeSettings();
     settings["cluster"] = { ...(settings["cluster"] as object), talosVersion };

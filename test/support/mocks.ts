@@ -57,8 +57,9 @@ type Doc = Plain;
 /**
  * Stand-in for the provider's config generator: a minimal v1alpha1 document
  * for the inputs, with every patch merged the way Talos merges strategic
- * patches (main document deep-merged, other documents added). The base never
- * carries secretbox, so only the program's own patch can put it there.
+ * patches (main document deep-merged, typed documents merged into one of the
+ * same kind and name, or added). The base never carries secretbox, so only the
+ * program's own patch can put it there.
  */
 export function renderMachineConfiguration(inputs: Inputs, random: Generator): string {
   const secrets = inputs["machineSecrets"] as { cluster: { id: string; secret: string }; secrets: { bootstrapToken: string } };
@@ -77,12 +78,18 @@ export function renderMachineConfiguration(inputs: Inputs, random: Generator): s
       token: secrets.secrets.bootstrapToken,
     },
   };
-  const extra: Doc[] = [];
+  // Talos 1.12+ generates this document; a patch of the same kind (and name) merges into it (siderolabs/talos#12891).
+  const extra: Doc[] = [{ apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "stable" }];
   for (const patch of (inputs["configPatches"] as string[] | undefined) ?? []) {
     for (const doc of parseAllDocuments(patch)) {
       const value = doc.toJS() as Doc;
-      if ("kind" in value) extra.push(value);
-      else main = deepMerge(main, value);
+      if (!("kind" in value)) {
+        main = deepMerge(main, value);
+        continue;
+      }
+      const same = extra.findIndex((d) => d["kind"] === value["kind"] && d["name"] === value["name"]);
+      if (same < 0) extra.push(value);
+      else extra[same] = deepMerge(extra[same] as Doc, value);
     }
   }
   return [main, ...extra].map((d) => stringify(d)).join("---\n");
