@@ -2,11 +2,10 @@
  * Pure builders for the Flux layer: flux-operator values, the FluxInstance and
  * the patch that makes its sync Kustomization decrypt SOPS with the age key.
  */
-import { stringify } from "yaml";
-
 import type { Settings } from "../config";
 import { type ObjectMeta, type PinnedChart, waitForReady } from "../lib/kubernetes";
 import { versions } from "../lib/versions";
+import { toYamlDocuments } from "../lib/yaml";
 
 export const fluxNamespace = "flux-system";
 /** The operator only reconciles a FluxInstance of this name in its own namespace (F1). */
@@ -41,7 +40,9 @@ export function fluxOperatorValues(): Record<string, unknown> {
 export function sopsDecryptionPatch(): { target: { group: string; kind: string }; patch: string } {
   return {
     target: { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" },
-    patch: stringify([{ op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } }]),
+    patch: toYamlDocuments([
+      [{ op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: sopsAgeSecretName } } }],
+    ]),
   };
 }
 

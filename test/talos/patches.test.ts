@@ -132,6 +132,13 @@ describe("Talos patches", async () => {
     expect(docs.some((d) => d["kind"] === "Layer2VIPConfig")).toBe(false);
   });
 
+  it("quotes `off` so Talos's YAML parser cannot read it as a boolean", () => {
+    const node = single.settings.nodes[0]!;
+    const text = renderPatch(networkPatch(node, single.settings.cluster.network, single.derived, undefined));
+    expect(text).toContain('auto: "off"');
+    expect(text).not.toMatch(/auto: off$/m);
+  });
+
   it("dhcp mode: DHCP on the NIC, no static address", () => {
     const node = single.settings.nodes[0]!;
     const docs = roundTrip(networkPatch(node, { ...single.settings.cluster.network, mode: "dhcp" }, single.derived, undefined));
