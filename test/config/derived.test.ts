@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 
 import { validFixture } from "../support/config";
-import { multiNodeSettings, type Settings,singleNodeSettings } from "../support/fixtures";
+import { multiNodeSettings, type Settings, singleNodeSettings } from "../support/fixtures";
 
 const withCluster = (base: Settings, patch: Record<string, unknown>): Settings => ({
   ...base,
