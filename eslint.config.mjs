@@ -5,6 +5,13 @@ import tseslint from "typescript-eslint";
 
 const layers = ["proxmox", "talos", "flux", "secrets"];
 
+// Product code (the program, its scripts and the offline runtime) never reaches into the test tree.
+const noTestTree = {
+  group: ["**/test", "**/test/*", "**/test/**"],
+  message:
+    "Product code must not import from test/; move what it needs into a product module (offline/, components/lib/) that test/ imports.",
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/", "packages/pulumi-talos/bin/", "out/", "bin/", "eslint.config.mjs"] },
   ...tseslint.configs.strictTypeChecked,
@@ -28,18 +35,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ["**/*.ts"],
+    ignores: ["test/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [noTestTree] }] },
+  },
   ...layers.map((layer) => ({
     files: [`components/${layer}/**/*.ts`],
     rules: {
       "no-restricted-imports": [
         "error",
         {
-          patterns: layers
-            .filter((other) => other !== layer)
-            .map((other) => ({
-              group: [`../${other}`, `../${other}/*`],
-              message: `components/${layer} may import ../config and ../lib, not another layer (${other}); pass what it needs through args.`,
-            })),
+          patterns: [
+            noTestTree,
+            ...layers
+              .filter((other) => other !== layer)
+              .map((other) => ({
+                group: [`../${other}`, `../${other}/*`],
+                message: `components/${layer} may import ../config and ../lib, not another layer (${other}); pass what it needs through args.`,
+              })),
+          ],
         },
       ],
     },

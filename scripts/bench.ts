@@ -8,8 +8,8 @@
  */
 import { performance } from "node:perf_hooks";
 
-import { connectSecrets, generateSecrets, multiNodeSettings, singleNodeSettings, stackConfig } from "../test/support/fixtures";
-import { runProgram } from "../test/support/harness";
+import { connectSecrets, generateSecrets, multiNodeSettings, singleNodeSettings, stackConfig } from "../offline/fixtures";
+import { runProgram } from "../offline/harness";
 import { latencyModel } from "./plan/latency";
 import { estimate } from "./plan/report";
 

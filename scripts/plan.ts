@@ -11,8 +11,8 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { ConfigError } from "../components/config";
-import { runProgram } from "../test/support/harness";
-import { knownSecrets } from "../test/support/secrets";
+import { runProgram } from "../offline/harness";
+import { knownSecrets } from "../offline/secrets";
 import { generatedDocuments } from "./plan/documents";
 import { type Latency, latencyModel } from "./plan/latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./plan/report";

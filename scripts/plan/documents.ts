@@ -5,7 +5,7 @@
  */
 import { parseAllDocuments, stringify } from "yaml";
 
-import type { ProgramRun, Registration } from "../../test/support/harness";
+import type { ProgramRun, Registration } from "../../offline/harness";
 
 export const redacted = "<redacted>";
 

@@ -5,7 +5,7 @@
  * the basis it rests on; override them with `npm run plan -- --latency file.json`
  * (a JSON object of type token to seconds) after timing your own run.
  */
-import type { Registration } from "../../test/support/harness";
+import type { Registration } from "../../offline/harness";
 
 export interface Latency {
   seconds: number;

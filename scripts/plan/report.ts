@@ -1,6 +1,6 @@
 /** The text a person reads after `npm run plan`: layers, graph, estimate. */
-import { Graph } from "../../test/support/graph";
-import type { ProgramRun, Registration } from "../../test/support/harness";
+import { Graph } from "../../offline/graph";
+import type { ProgramRun, Registration } from "../../offline/harness";
 import { costOf, type Latency, strictChainSeconds, withHealthWait } from "./latency";
 
 const layers = [

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 
 import { parse as parseYaml } from "yaml";
 
-import { generateSecrets } from "../../test/support/fixtures";
+import { generateSecrets } from "../../offline/fixtures";
 
 export interface OfflineConfig {
   config: Record<string, string>;

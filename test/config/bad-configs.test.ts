@@ -17,9 +17,9 @@ import {
   type Settings,
   singleNodeSettings,
   stackConfig,
-} from "../support/fixtures";
-import { runFailingProgram } from "../support/harness";
-import { deepMerge, isPlainObject, type Plain } from "../support/merge";
+} from "../../offline/fixtures";
+import { runFailingProgram } from "../../offline/harness";
+import { deepMerge, isPlainObject, type Plain } from "../../offline/merge";
 
 interface BadConfig {
   description: string;

@@ -1,8 +1,8 @@
 /** Values derived once in the config layer: endpoint, bootstrap node, certificate names. */
 import { describe, expect, it } from "vitest";
 
+import { multiNodeSettings, type Settings, singleNodeSettings } from "../../offline/fixtures";
 import { validFixture } from "../support/config";
-import { multiNodeSettings, type Settings, singleNodeSettings } from "../support/fixtures";
 
 const withCluster = (base: Settings, patch: Record<string, unknown>): Settings => ({
   ...base,

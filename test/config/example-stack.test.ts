@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 
 import { validateConfig } from "../../components/config";
 import { secretKeys, settingsSchema } from "../../components/config/schema";
-import { connectSecrets, generateSecrets } from "../support/fixtures";
+import { connectSecrets, generateSecrets } from "../../offline/fixtures";
 
 const file = readFileSync(join(__dirname, "..", "..", "Pulumi.homelab.yaml"), "utf8");
 const stack = parseYaml(file) as { config: Record<string, unknown> };

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { ConfigError } from "../../components/config";
 import { undecryptableSopsFiles } from "../../components/config/sops";
-import { connectSecrets, generateAgeIdentity, generateSecrets, singleNodeSettings, stackConfig } from "../support/fixtures";
-import { runFailingProgram } from "../support/harness";
+import { connectSecrets, generateAgeIdentity, generateSecrets, singleNodeSettings, stackConfig } from "../../offline/fixtures";
+import { runFailingProgram } from "../../offline/harness";
 import { runExample } from "../support/program";
 import { recipientOf, sopsEncrypt } from "../support/sops";
 

@@ -5,12 +5,12 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
+import { fakeCredentialsFile, generateSecrets } from "../../offline/fixtures";
 import { parseDoctorArgs, UsageError } from "../../scripts/doctor/args";
 import { parseConfigJson } from "../../scripts/doctor/config";
 import { checkOnePassword } from "../../scripts/doctor/onepassword";
 import { checkPulumiCli, MIN_PULUMI_CLI, type RunResult } from "../../scripts/doctor/pulumi";
 import { main, runDoctor } from "../../scripts/doctor/run";
-import { fakeCredentialsFile, generateSecrets } from "../support/fixtures";
 import { closedPort, doctorStack, fakePulumi, pulumiConfigJson } from "./harness";
 
 const dirs: string[] = [];

@@ -8,11 +8,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import { type AddressInfo, createServer as createTcpServer } from "node:net";
 
+import { type Certificate, selfSignedCertificate } from "../../offline/certificates";
 import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
-import { type Certificate, selfSignedCertificate } from "../support/certificates";
 
-export type { Certificate } from "../support/certificates";
-import type { CommandRunner, RunResult } from "../../scripts/doctor/pulumi";
+export type { Certificate } from "../../offline/certificates";
 import {
   connectSecrets,
   type GeneratedSecrets,
@@ -20,7 +19,8 @@ import {
   type Settings,
   singleNodeSettings,
   stackConfig,
-} from "../support/fixtures";
+} from "../../offline/fixtures";
+import type { CommandRunner, RunResult } from "../../scripts/doctor/pulumi";
 
 /** A self-signed P-256 certificate for IP 127.0.0.1, valid one day. */
 export function localhostCertificate(): Certificate {

@@ -7,14 +7,14 @@ import { promisify } from "node:util";
 
 import { afterAll, describe, expect, it } from "vitest";
 
+import { multiNodeSettings } from "../../offline/fixtures";
+import type { ProgramRun } from "../../offline/harness";
+import { knownSecrets } from "../../offline/secrets";
 import { generatedDocuments, redacted } from "../../scripts/plan/documents";
 import { latencyModel, strictChainSeconds, withHealthWait } from "../../scripts/plan/latency";
 import { estimate } from "../../scripts/plan/report";
 import { readStackConfig } from "../../scripts/plan/stack-config";
-import { multiNodeSettings } from "../support/fixtures";
-import type { ProgramRun } from "../support/harness";
 import { runExample, types } from "../support/program";
-import { knownSecrets } from "../support/secrets";
 
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);

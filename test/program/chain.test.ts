@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { Graph } from "../support/graph";
-import type { Registration } from "../support/harness";
+import { Graph } from "../../offline/graph";
+import type { Registration } from "../../offline/harness";
 import { invokes, runExample, types } from "../support/program";
 
 const layerTypes = {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 
 import { versions } from "../../components/lib/versions";
-import { generateSecrets, singleNodeSettings } from "../support/fixtures";
-import { Graph, providerUrn } from "../support/graph";
+import { generateSecrets, singleNodeSettings } from "../../offline/fixtures";
+import { Graph, providerUrn } from "../../offline/graph";
 import { runExample, types } from "../support/program";
 
 describe("Flux layer", async () => {

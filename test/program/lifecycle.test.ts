@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { connectSecrets, generateSecrets, multiNodeSettings, type Settings, singleNodeSettings } from "../support/fixtures";
-import { Graph } from "../support/graph";
-import type { ProgramRun, Registration } from "../support/harness";
+import { connectSecrets, generateSecrets, multiNodeSettings, type Settings, singleNodeSettings } from "../../offline/fixtures";
+import { Graph } from "../../offline/graph";
+import type { ProgramRun, Registration } from "../../offline/harness";
 import { runExample, types } from "../support/program";
 
 /** For each resource (by URN) the top-level inputs that differ between two runs. */

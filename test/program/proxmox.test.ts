@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { versions } from "../../components/lib/versions";
 import { vmIgnoreChanges } from "../../components/proxmox";
 import { qemuGuestAgentExtension } from "../../components/proxmox/documents";
-import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
-import { providerUrn } from "../support/graph";
+import { multiNodeSettings, singleNodeSettings } from "../../offline/fixtures";
+import { providerUrn } from "../../offline/graph";
 import { runExample, types } from "../support/program";
 
 describe("Proxmox layer", async () => {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { generateSecrets, multiNodeSettings } from "../support/fixtures";
-import { plainStrings, type ProgramRun } from "../support/harness";
+import { generateSecrets, multiNodeSettings } from "../../offline/fixtures";
+import { plainStrings, type ProgramRun } from "../../offline/harness";
+import { knownSecrets } from "../../offline/secrets";
 import { runExample, types } from "../support/program";
-import { knownSecrets } from "../support/secrets";
 
 function leaksIn(run: ProgramRun, secrets: string[]): string[] {
   const leaks: string[] = [];

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 
 import { versions } from "../../components/lib/versions";
-import { multiNodeSettings, singleNodeSettings } from "../support/fixtures";
-import { clientCertificate } from "../support/mocks";
+import { multiNodeSettings, singleNodeSettings } from "../../offline/fixtures";
+import { clientCertificate } from "../../offline/mocks";
 import { invokes, runExample, types } from "../support/program";
 import { talosDocumentValidator } from "../support/schemas";
 

@@ -1,6 +1,13 @@
 /** Shortcuts for whole-program tests: the example stack with freshly generated secrets. */
-import { connectSecrets, type GeneratedSecrets, generateSecrets, type Settings, singleNodeSettings, stackConfig } from "./fixtures";
-import { type ProgramRun, type RunOptions, runProgram } from "./harness";
+import {
+  connectSecrets,
+  type GeneratedSecrets,
+  generateSecrets,
+  type Settings,
+  singleNodeSettings,
+  stackConfig,
+} from "../../offline/fixtures";
+import { type ProgramRun, type RunOptions, runProgram } from "../../offline/harness";
 
 export const types = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",

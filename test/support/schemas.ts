@@ -10,7 +10,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 
-import { deepMerge, isPlainObject, type Plain } from "./merge";
+import { deepMerge, isPlainObject, type Plain } from "../../offline/merge";
 
 const schemaDir = join(__dirname, "..", "fixtures", "schemas");
 

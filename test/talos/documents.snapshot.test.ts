@@ -9,8 +9,8 @@ import { stringify } from "yaml";
 import { fluxInstance, fluxOperatorValues } from "../../components/flux/documents";
 import { clusterSecretStore, connectValues, externalSecretsValues } from "../../components/secrets/documents";
 import { nodePatches, renderPatch } from "../../components/talos/patches";
+import { multiNodeSettings } from "../../offline/fixtures";
 import { validFixture } from "../support/config";
-import { multiNodeSettings } from "../support/fixtures";
 
 const installerImage = "factory.talos.dev/metal-installer-secureboot/<schematic-id>:v1.13.9";
 const secretboxEncryptionSecret = "<secretbox key from the machine secrets>";

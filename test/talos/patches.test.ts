@@ -12,8 +12,8 @@ import {
   renderPatch,
   secretboxPatch,
 } from "../../components/talos/patches";
+import { multiNodeSettings } from "../../offline/fixtures";
 import { validFixture } from "../support/config";
-import { multiNodeSettings } from "../support/fixtures";
 import { talosDocumentValidator } from "../support/schemas";
 
 const installer = "factory.talos.dev/metal-installer-secureboot/abc123:v1.13.9";

@@ -1,6 +1,6 @@
 /**
  * Mock behaviour per provider token: what a real provider would return, made
- * from the inputs and from keys generated at test time. In preview mode every
+ * from the inputs and from keys generated at run time. In preview mode every
  * new resource gets an unknown id and only its inputs back, as on a stack that
  * has never been deployed.
  */

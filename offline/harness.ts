@@ -203,7 +203,7 @@ interface OutputInternals {
 type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
 async function loadProgram(): Promise<Program> {
-  const mod = (await import("../../index.js")) as unknown as { default?: Program } & Program;
+  const mod = (await import("../index.js")) as unknown as { default?: Program } & Program;
   return typeof mod.default === "function" ? mod.default : mod;
 }
 

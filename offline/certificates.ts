@@ -1,4 +1,4 @@
-/** Self-signed P-256 certificates made at test time with the openssl CLI; nothing is committed. */
+/** Self-signed P-256 certificates made at run time with the openssl CLI (tests and the offline plan); nothing is committed. */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 /**
- * Stack configs for tests. Every secret is generated at test time; nothing
- * that looks like a real key is committed.
+ * Example stack configs and throwaway secrets for offline evaluation (tests,
+ * plan, bench). Every secret is generated at run time; nothing that looks like
+ * a real key is committed.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 
