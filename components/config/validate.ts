@@ -5,7 +5,6 @@
  */
 import type { z } from "zod";
 
-import { minimumTalosForVolumeEncryption } from "../lib/versions";
 import { type Cidr, ipv4ToNumber, parseCidr } from "./network";
 import {
   base64Pattern,
@@ -17,6 +16,7 @@ import {
   type Settings,
   settingsSchema,
 } from "./schema";
+import { versionProblems } from "./versions";
 
 export const namespace = "homelab";
 
@@ -92,12 +92,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-function tooFewForVolumeEncryption(talosVersion: string): boolean {
-  const [major = 0, minor = 0] = talosVersion.slice(1).split(".").map(Number);
-  const min = minimumTalosForVolumeEncryption;
-  return major < min.major || (major === min.major && minor < min.minor);
-}
-
 function duplicates<T>(nodes: ClusterNode[], pick: (n: ClusterNode) => T): Map<T, number[]> {
   const seen = new Map<T, number[]>();
   nodes.forEach((node, index) => seen.set(pick(node), [...(seen.get(pick(node)) ?? []), index]));
@@ -137,12 +131,8 @@ function clusterProblems({ cluster, nodes }: ValidConfig["settings"]): ConfigPro
       });
     }
   }
-  if (tooFewForVolumeEncryption(cluster.talosVersion)) {
-    const { major, minor } = minimumTalosForVolumeEncryption;
-    problems.push({
-      key: fullKey("cluster", ["talosVersion"]),
-      message: `${cluster.talosVersion} cannot encrypt STATE/EPHEMERAL with VolumeConfig; use v${major}.${minor}.0 or newer`,
-    });
+  for (const { field, message } of versionProblems(cluster.talosVersion, cluster.kubernetesVersion)) {
+    problems.push({ key: fullKey("cluster", [field]), message });
   }
   return problems;
 }

@@ -9,9 +9,9 @@ export const versions = {
   /** Talos Linux: ISO, installer image and machine-config contract. */
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: "v1.13.9",
-  /** Kubernetes, within the Talos 1.13 support matrix (1.31 to 1.36). */
+  /** Kubernetes: the DefaultKubernetesVersion of the pinned Talos (siderolabs/talos pkg/machinery/constants/constants.go at v1.13.9), within its 1.31 to 1.36 matrix. */
   // renovate: datasource=github-releases depName=siderolabs/kubelet extractVersion=^v(?<version>.+)$
-  kubernetes: "1.36.2",
+  kubernetes: "1.36.3",
   /** flux-operator Helm chart (controlplaneio-fluxcd/charts). */
   // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
   fluxOperatorChart: "0.58.1",
@@ -25,6 +25,3 @@ export const versions = {
   // renovate: datasource=helm depName=connect registryUrl=https://1password.github.io/connect-helm-charts
   onePasswordConnectChart: "2.4.1",
 } as const;
-
-/** Oldest Talos whose VolumeConfig documents can encrypt STATE and EPHEMERAL (siderolabs/talos#11421). */
-export const minimumTalosForVolumeEncryption = { major: 1, minor: 11 } as const;

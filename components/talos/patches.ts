@@ -1,8 +1,9 @@
 /**
  * Talos machine-config patches, one pure function per concern, numbered in the
- * order they are applied. The types mirror the Talos v1.13 config schema
- * (talos.dev/v1.13, test/fixtures/schemas/talos-config.schema.json); every
- * document is validated against it in test/talos/patches.test.ts.
+ * order they are applied. The types mirror the Talos config schema; every
+ * document is validated against the schema of each supported Talos minor
+ * (test/fixtures/schemas/talos-config.v1.*.schema.json), and the supported
+ * minors are those whose schema accepts them all (test/talos/schema-support.test.ts).
  */
 import type { ClusterNode, Derived, Settings } from "../config";
 import { toYamlDocuments } from "../lib/yaml";

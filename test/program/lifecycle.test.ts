@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
+import { versions } from "../../components/lib/versions";
 import { connectSecrets, generateSecrets, multiNodeSettings, type Settings, singleNodeSettings } from "../../offline/fixtures";
 import { Graph } from "../../offline/graph";
 import type { ProgramRun, Registration } from "../../offline/harness";
@@ -36,8 +37,18 @@ const withCluster = (patch: Record<string, unknown>, base: Settings = singleNode
 describe("upgrading Talos and Kubernetes", async () => {
   const secrets = connectSecrets(await generateSecrets());
   const seed = "existing-stack";
-  const before = await runExample({ seed, secrets, settings: withCluster({ talosVersion: "v1.13.9", kubernetesVersion: "1.36.2" }) });
-  const after = await runExample({ seed, secrets, settings: withCluster({ talosVersion: "v1.14.1", kubernetesVersion: "1.36.4" }) });
+  // From the previous patch releases to the pins: an upgrade inside the supported range.
+  const previousPatch = (version: string) => version.replace(/(\d+)$/, (patch) => String(Math.max(0, Number(patch) - 1)));
+  const before = await runExample({
+    seed,
+    secrets,
+    settings: withCluster({ talosVersion: previousPatch(versions.talos), kubernetesVersion: previousPatch(versions.kubernetes) }),
+  });
+  const after = await runExample({
+    seed,
+    secrets,
+    settings: withCluster({ talosVersion: versions.talos, kubernetesVersion: versions.kubernetes }),
+  });
   const changes = changedInputs(before, after);
   const urn = (run: ProgramRun, type: string) => run.one(type).urn;
 

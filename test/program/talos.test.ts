@@ -4,6 +4,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 
+import { supportedTalosMinors, talosDefaultKubernetes } from "../../components/lib/talos-support";
 import { versions } from "../../components/lib/versions";
 import { multiNodeSettings, singleNodeSettings } from "../../offline/fixtures";
 import { clientCertificate } from "../../offline/mocks";
@@ -49,7 +50,7 @@ describe("Talos layer", async () => {
     expect(apply.inputs["timeouts"]).toEqual({ create: "30m", update: "30m" });
   });
 
-  it("the rendered config validates against the Talos schema and carries every patch", () => {
+  it("the rendered config validates against the schema of the pinned Talos minor and carries every patch", () => {
     const docs = documentsOf(apply.inputs["machineConfigurationInput"]);
     const validate = talosDocumentValidator();
     for (const doc of docs) expect(validate(doc), JSON.stringify(doc)).toEqual([]);
@@ -73,11 +74,15 @@ describe("Talos layer", async () => {
     expect(hostnames[0]).toMatchObject({ hostname: "talos-cp-1", auto: "off" });
   });
 
-  it.each(["v1.11.5", "v1.12.4", versions.talos])("keeps secretbox in the rendered config with the %s contract", async (talosVersion) => {
+  it.each(supportedTalosMinors)("with Talos %s, renders a config that minor's schema accepts, secretbox included", async (minor) => {
+    const known = talosDefaultKubernetes[minor];
+    expect(known, minor).toBeDefined();
     const settings = singleNodeSettings();
-    settings["cluster"] = { ...(settings["cluster"] as object), talosVersion };
+    settings["cluster"] = { ...(settings["cluster"] as object), talosVersion: known?.tag, kubernetesVersion: known?.kubernetes };
     const other = await runExample({ settings });
     const docs = documentsOf(other.one(types.apply).inputs["machineConfigurationInput"]);
+    const validate = talosDocumentValidator(minor);
+    for (const doc of docs) expect(validate(doc), `${minor}: ${JSON.stringify(doc)}`).toEqual([]);
     const secretbox = (other.one(types.secrets).state["machineSecrets"] as typeof machineSecrets).secrets.secretboxEncryptionSecret;
     expect((docs[0] as { cluster: { secretboxEncryptionSecret?: string } }).cluster.secretboxEncryptionSecret).toBe(secretbox);
   });

@@ -1,8 +1,8 @@
 /**
  * Validators built from the upstream schemas in test/fixtures/schemas: the
- * Talos machine-config schema, CRD openAPIV3Schemas and chart values schemas.
+ * Talos machine-config schema of each minor, CRD openAPIV3Schemas and chart values schemas.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import Ajv, { type ValidateFunction } from "ajv";
@@ -10,6 +10,8 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 
+import { talosMinor } from "../../components/lib/talos-support";
+import { versions } from "../../components/lib/versions";
 import { deepMerge, isPlainObject, type Plain } from "../../offline/merge";
 
 const schemaDir = join(__dirname, "..", "fixtures", "schemas");
@@ -27,15 +29,32 @@ function draft07(): Ajv {
   return ajv;
 }
 
-let talos: Validator | undefined;
-/** Any Talos v1.13 config document (v1alpha1 main document or a typed document such as VolumeConfig). */
-export function talosDocumentValidator(): Validator {
-  if (talos === undefined) {
+const talosSchemaFile = /^talos-config\.v(\d+\.\d+)\.schema\.json$/;
+
+/** The Talos minors whose upstream config schema is in test/fixtures/schemas, oldest first. */
+export function talosSchemaMinors(): string[] {
+  return readdirSync(schemaDir)
+    .map((file) => talosSchemaFile.exec(file)?.[1])
+    .filter((minor): minor is string => minor !== undefined)
+    .sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+}
+
+const talosValidators = new Map<string, Validator>();
+/**
+ * Any config document (v1alpha1 main document or a typed document such as
+ * VolumeConfig) as the given Talos minor accepts it; by default the minor of
+ * the pinned Talos release.
+ */
+export function talosDocumentValidator(minor: string = talosMinor(versions.talos) ?? ""): Validator {
+  let validator = talosValidators.get(minor);
+  if (validator === undefined) {
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     addFormats(ajv);
-    talos = wrap(ajv.compile(JSON.parse(readFileSync(join(schemaDir, "talos-config.schema.json"), "utf8")) as object));
+    const schema = JSON.parse(readFileSync(join(schemaDir, `talos-config.v${minor}.schema.json`), "utf8")) as object;
+    validator = wrap(ajv.compile(schema));
+    talosValidators.set(minor, validator);
   }
-  return talos;
+  return validator;
 }
 
 interface Crd {

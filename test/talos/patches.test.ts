@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 
+import { supportedTalosMinors } from "../../components/lib/talos-support";
 import {
   clusterPatch,
   diskEncryptionPatch,
@@ -28,6 +29,7 @@ describe("Talos patches", async () => {
   const single = await validFixture();
   const multi = await validFixture(multiNodeSettings(5));
   const validate = talosDocumentValidator();
+  const supported = supportedTalosMinors.map((minor) => [minor, talosDocumentValidator(minor)] as const);
   const allPatches = [single, multi].flatMap((config) =>
     config.settings.nodes.flatMap((node) =>
       nodePatches({
@@ -41,11 +43,14 @@ describe("Talos patches", async () => {
     ),
   );
 
-  it("every document of every patch validates against the Talos v1.13 schema", () => {
+  it("every document of every patch validates against the schema of every supported Talos minor", () => {
     expect(allPatches.length).toBeGreaterThan(10);
-    for (const patch of allPatches) {
-      for (const document of roundTrip(patch)) {
-        expect(validate(document), `${patch.name}: ${JSON.stringify(document)}`).toEqual([]);
+    expect(supported.length).toBeGreaterThan(0);
+    for (const [minor, validateMinor] of supported) {
+      for (const patch of allPatches) {
+        for (const document of roundTrip(patch)) {
+          expect(validateMinor(document), `${minor} ${patch.name}: ${JSON.stringify(document)}`).toEqual([]);
+        }
       }
     }
   });
