@@ -13,7 +13,7 @@ import { ExternalSecrets } from "./components/secrets";
 import { TalosCluster } from "./components/talos";
 
 export = async () => {
-  const { settings, derived, secrets, onePasswordCredentials, ageRecipient } = await loadConfig();
+  const { settings, derived, secrets, onePasswordCredentials, fluxGitCredentials, ageRecipient } = await loadConfig();
 
   const machines = new TalosMachines("pve", { settings, nodes: settings.nodes, apiToken: secrets.proxmoxApiToken });
   const cluster = new TalosCluster("talos", {
@@ -28,7 +28,7 @@ export = async () => {
     flux: settings.flux,
     provider: cluster.kubernetesProvider,
     sopsAgeKey: secrets.sopsAgeKey,
-    ...(secrets.fluxGitToken ? { gitToken: secrets.fluxGitToken } : {}),
+    ...(fluxGitCredentials ? { gitCredentials: fluxGitCredentials } : {}),
   });
   new ExternalSecrets(
     "eso",
@@ -46,5 +46,6 @@ export = async () => {
     kubernetesVersion: pulumi.output(settings.cluster.kubernetesVersion),
     installerImage: machines.installerImage,
     ageRecipient: pulumi.output(ageRecipient),
+    fluxSync: flux.sync,
   };
 };

@@ -3,7 +3,7 @@
  * plan, bench). Every secret is generated at run time; nothing that looks like
  * a real key is committed.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 
 const base64url = (bytes: number) => randomBytes(bytes).toString("base64url");
 
@@ -14,6 +14,7 @@ export interface GeneratedSecrets {
   onePasswordConnectToken: string;
   onePasswordServiceAccountToken: string;
   fluxGitToken: string;
+  fluxSshKey: string;
 }
 
 export async function generateAgeIdentity(): Promise<string> {
@@ -33,6 +34,25 @@ export function fakeCredentialsFile(): string {
   return Buffer.from(JSON.stringify(file)).toString("base64");
 }
 
+/** A throwaway ed25519 deploy key as PKCS#8 PEM, one of the forms source-controller's SSH parser reads. */
+export function generateSshKey(): string {
+  return generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+}
+
+/** A known_hosts line for `host` with a throwaway ed25519 host key, in the wire format ssh-keyscan prints. */
+export function generateKnownHosts(host: string): string {
+  const raw = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const type = Buffer.from("ssh-ed25519");
+  const blob = Buffer.concat([lengthPrefixed(type), lengthPrefixed(raw)]);
+  return `${host} ssh-ed25519 ${blob.toString("base64")}\n`;
+}
+
+function lengthPrefixed(bytes: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length, 0);
+  return Buffer.concat([length, bytes]);
+}
+
 export async function generateSecrets(): Promise<GeneratedSecrets> {
   return {
     proxmoxApiToken: `pulumi@pve!homelab=${randomUUID()}`,
@@ -41,6 +61,7 @@ export async function generateSecrets(): Promise<GeneratedSecrets> {
     onePasswordConnectToken: `${base64url(24)}.${base64url(96)}.${base64url(64)}`,
     onePasswordServiceAccountToken: `ops_${base64url(120)}`,
     fluxGitToken: `gitpat_${base64url(30)}`,
+    fluxSshKey: generateSshKey(),
   };
 }
 
@@ -100,8 +121,8 @@ export function stackConfig(settings: Settings, secrets: Partial<GeneratedSecret
   return { config, secretKeys };
 }
 
-/** Secrets for the Connect mode (the default fixture): no service-account token, no Git token. */
+/** Secrets for the Connect mode (the default fixture): no service-account token, no Git token or key. */
 export function connectSecrets(all: GeneratedSecrets): Partial<GeneratedSecrets> {
-  const { onePasswordServiceAccountToken: _unused, fluxGitToken: _none, ...rest } = all;
+  const { onePasswordServiceAccountToken: _unused, fluxGitToken: _none, fluxSshKey: _noKey, ...rest } = all;
   return rest;
 }

@@ -24,12 +24,17 @@ export type OnePasswordCredentials =
   | { mode: "connect"; credentialsBase64: pulumi.Output<string>; connectToken: pulumi.Output<string> }
   | { mode: "sdk"; serviceAccountToken: pulumi.Output<string> };
 
+/** How Flux authenticates to a private repository, by URL scheme; undefined for a public one. */
+export type FluxGitCredentials =
+  { kind: "token"; token: pulumi.Output<string> } | { kind: "ssh"; identity: pulumi.Output<string>; knownHosts: string } | undefined;
+
 export interface HomelabConfig {
   settings: ValidConfig["settings"];
   derived: ValidConfig["derived"];
   /** Every secret from the stack config, wrapped as a Pulumi secret the moment it is read. */
   secrets: SecretOutputs;
   onePasswordCredentials: OnePasswordCredentials;
+  fluxGitCredentials: FluxGitCredentials;
   /** Public age recipient of the stack's SOPS identity (not secret: it goes into .sops.yaml). */
   ageRecipient: string;
 }
@@ -40,6 +45,7 @@ function wrapSecrets(values: SecretValues): SecretOutputs {
     proxmoxApiToken: pulumi.secret(values.proxmoxApiToken),
     sopsAgeKey: pulumi.secret(values.sopsAgeKey),
     fluxGitToken: wrap(values.fluxGitToken),
+    fluxSshKey: wrap(values.fluxSshKey),
     onePasswordCredentials: wrap(values.onePasswordCredentials),
     onePasswordConnectToken: wrap(values.onePasswordConnectToken),
     onePasswordServiceAccountToken: wrap(values.onePasswordServiceAccountToken),
@@ -64,6 +70,14 @@ function onePasswordCredentials(config: ValidConfig): OnePasswordCredentials {
       throw new Error(`unhandled 1Password mode ${String(exhaustive)}`);
     }
   }
+}
+
+function fluxGitCredentials(config: ValidConfig): FluxGitCredentials {
+  const { fluxGitToken, fluxSshKey } = config.secrets;
+  const { knownHosts } = config.settings.flux;
+  // validateConfig has already paired the key with known_hosts and each with the matching URL scheme.
+  if (fluxSshKey !== undefined && knownHosts !== undefined) return { kind: "ssh", identity: pulumi.secret(fluxSshKey), knownHosts };
+  return fluxGitToken === undefined ? undefined : { kind: "token", token: pulumi.secret(fluxGitToken) };
 }
 
 async function preflight(config: ValidConfig, projectRoot: string): Promise<string> {
@@ -110,6 +124,7 @@ export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): P
     derived: config.derived,
     secrets: wrapSecrets(config.secrets),
     onePasswordCredentials: onePasswordCredentials(config),
+    fluxGitCredentials: fluxGitCredentials(config),
     ageRecipient,
   };
 }

@@ -110,6 +110,11 @@ export const fluxSchema = z.strictObject({
     .string()
     .regex(/^(\.\/)?[\w.-]+(\/[\w.-]+)*\/?$/, { error: "must be a relative path in the repository, like clusters/homelab" })
     .default("clusters/homelab"),
+  /**
+   * Host keys of the Git server, in known_hosts format (`ssh-keyscan <host>`); required with an ssh:// URL,
+   * because source-controller refuses SSH without them (fluxcd/pkg git/options.go, AuthOptions.Validate).
+   */
+  knownHosts: z.string().min(1).optional(),
   /** Local checkout of the GitOps repository; when set, every *.sops.yaml in it must decrypt with the stack's age key. */
   localCheckout: z.string().min(1).optional(),
 });
@@ -142,6 +147,28 @@ export const settingsSchema = z.strictObject({
 const agePattern = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
 export const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/**
+ * One PEM block of a private key, the forms Go's x/crypto/ssh ParsePrivateKey reads (source-controller
+ * parses the `identity` with it): OPENSSH, RSA, EC or PKCS#8 ("PRIVATE KEY"). The header is assembled
+ * so that this file does not itself look like a key to secret scanners.
+ */
+const pemKeyType = "(OPENSSH |RSA |EC )?PRIVATE KEY";
+const sshPrivateKeyPattern = new RegExp(`^\\s*-----BEGIN ${pemKeyType}-----\\r?\\n[A-Za-z0-9+/=\\s:,-]+-----END ${pemKeyType}-----\\s*$`);
+
+/**
+ * Whether a private key needs a passphrase: legacy PEM says so in a `Proc-Type: 4,ENCRYPTED` header;
+ * an OpenSSH key names its cipher after the `openssh-key-v1` magic (openssh PROTOCOL.key), "none" when plain.
+ */
+export function sshKeyIsEncrypted(key: string): boolean {
+  if (/Proc-Type:\s*4,ENCRYPTED/.test(key)) return true;
+  if (!key.includes("BEGIN OPENSSH PRIVATE KEY")) return false;
+  const body = Buffer.from(key.replace(/-----[^-]+-----/g, "").replace(/\s/g, ""), "base64");
+  const magic = "openssh-key-v1\0";
+  if (body.subarray(0, magic.length).toString("latin1") !== magic) return false;
+  const length = body.readUInt32BE(magic.length);
+  return body.subarray(magic.length + 4, magic.length + 4 + length).toString("latin1") !== "none";
+}
+
 /** Secret keys: each must be stored with `pulumi config set --secret`. */
 export const secretSchemas = {
   proxmoxApiToken: z.string().regex(/^[\w.-]+@[\w.-]+![\w.-]+=[0-9a-fA-F-]{36}$/, {
@@ -151,6 +178,15 @@ export const secretSchemas = {
     error: "must be one age identity, AGE-SECRET-KEY-1 followed by 58 characters (the private line of `age-keygen`)",
   }),
   fluxGitToken: z.string().min(1).optional(),
+  fluxSshKey: z
+    .string()
+    .regex(sshPrivateKeyPattern, {
+      error: "must be an SSH private key in PEM or OpenSSH form, without a passphrase (`ssh-keygen -t ed25519 -N '' -f deploy-key`)",
+    })
+    .refine((key) => !sshKeyIsEncrypted(key), {
+      error: "is protected by a passphrase, which Flux cannot be given here; make a deploy key without one (`ssh-keygen -N ''`)",
+    })
+    .optional(),
   onePasswordCredentials: z
     .string()
     .regex(base64Pattern, {

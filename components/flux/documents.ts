@@ -46,6 +46,33 @@ export function sopsDecryptionPatch(): { target: { group: string; kind: string }
   };
 }
 
+/**
+ * What the source Secret holds, by transport: `username`/`password` for HTTPS, `identity`/`known_hosts`
+ * for SSH. Those are the keys source-controller reads (fluxcd/pkg git/options.go, NewAuthOptions); the
+ * operator passes `sync.pullSecret` on as the GitRepository's `secretRef` (controlplaneio-fluxcd/flux-operator
+ * internal/builder/templates.go, v0.58.1).
+ */
+export type GitCredentials<T> = { kind: "token"; token: T } | { kind: "ssh"; identity: T; knownHosts: string };
+
+export function gitCredentialsData<T>(credentials: GitCredentials<T>): Record<string, T | string> {
+  switch (credentials.kind) {
+    case "token":
+      return { username: "git", password: credentials.token };
+    case "ssh":
+      return { identity: credentials.identity, known_hosts: credentials.knownHosts };
+    default: {
+      const exhaustive: never = credentials;
+      throw new Error(`unhandled Git credentials ${JSON.stringify(exhaustive)}`);
+    }
+  }
+}
+
+/**
+ * How long Pulumi waits for the FluxInstance to report Ready. With `spec.wait: false` that is the operator
+ * pulling the distribution, building it and applying it server-side; nothing in the user's repository.
+ */
+export const fluxInstanceTimeoutSeconds = 300;
+
 export interface FluxInstance {
   apiVersion: "fluxcd.controlplane.io/v1";
   kind: "FluxInstance";
@@ -54,8 +81,34 @@ export interface FluxInstance {
     distribution: { version: string; registry: string };
     components: string[];
     cluster: { type: "kubernetes"; networkPolicy: boolean; domain: string };
+    wait: boolean;
     sync: { kind: "GitRepository"; url: string; ref: string; path: string; pullSecret?: string };
     kustomize: { patches: ReturnType<typeof sopsDecryptionPatch>[] };
+  };
+}
+
+/**
+ * Where the sync state can be read, since `pulumi up` no longer waits for it: the operator's FluxReport
+ * carries it in `spec.sync` (`ready`, `status`, `source`, `path`; api/v1/fluxreport_types.go, v0.58.1),
+ * and the root Kustomization is named after the FluxInstance namespace (internal/controller/
+ * fluxinstance_controller.go: `syncName := obj.GetNamespace()`).
+ */
+export interface FluxSyncReport {
+  url: string;
+  ref: string;
+  path: string;
+  kustomization: string;
+  check: string;
+}
+
+export function fluxSyncReport(flux: Settings["flux"]): FluxSyncReport {
+  const sync = fluxInstance(flux, false).spec.sync;
+  return {
+    url: sync.url,
+    ref: sync.ref,
+    path: sync.path,
+    kustomization: `${fluxNamespace}/${fluxNamespace}`,
+    check: `kubectl -n ${fluxNamespace} get fluxreport ${fluxInstanceName} -o jsonpath='{.spec.sync}'`,
   };
 }
 
@@ -63,11 +116,18 @@ export function fluxInstance(flux: Settings["flux"], withPullSecret: boolean): F
   return {
     apiVersion: "fluxcd.controlplane.io/v1",
     kind: "FluxInstance",
-    metadata: { name: fluxInstanceName, namespace: fluxNamespace, annotations: waitForReady(900) },
+    metadata: { name: fluxInstanceName, namespace: fluxNamespace, annotations: waitForReady(fluxInstanceTimeoutSeconds) },
     spec: {
       distribution: { version: `${versions.fluxMinor}.x`, registry: "ghcr.io/fluxcd" },
       components: ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"],
       cluster: { type: "kubernetes", networkPolicy: true, domain: "cluster.local" },
+      // `wait` defaults to true (api/v1/fluxinstance_types.go, GetWait), and then the operator health-checks
+      // every object it applied, the sync GitRepository and Kustomization included, before it reports Ready
+      // (internal/controller/fluxinstance_controller.go, apply: WaitForSetWithContext; flux-operator v0.58.1).
+      // Ready would then mean "the user's repository synced", and an unpushed branch or one broken
+      // kustomization would hold `pulumi up` (and ESO after it) for the whole timeout. Off, Ready means the
+      // distribution was applied; the sync state is reported, not awaited (FluxReport `spec.sync`, docs/secrets.md).
+      wait: false,
       sync: {
         kind: "GitRepository",
         url: flux.url,

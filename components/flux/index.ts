@@ -11,6 +11,10 @@ import {
   fluxNamespace,
   fluxOperatorChart,
   fluxOperatorValues,
+  type FluxSyncReport,
+  fluxSyncReport,
+  type GitCredentials,
+  gitCredentialsData,
   gitCredentialsSecretName,
   sopsAgeSecretKey,
   sopsAgeSecretName,
@@ -20,13 +24,15 @@ export interface FluxArgs {
   flux: Settings["flux"];
   provider: k8s.Provider;
   sopsAgeKey: pulumi.Input<string>;
-  /** Token for a private HTTPS repository, if any. */
-  gitToken?: pulumi.Input<string>;
+  /** Credentials for a private repository: an HTTPS token or an SSH deploy key with the host keys. */
+  gitCredentials?: GitCredentials<pulumi.Input<string>>;
 }
 
 export class Flux extends pulumi.ComponentResource {
   public readonly instance: k8s.apiextensions.CustomResource;
   public readonly namespace: pulumi.Output<string>;
+  /** What Flux syncs and where to read whether it did: `pulumi up` does not wait for the user's repository. */
+  public readonly sync: pulumi.Output<FluxSyncReport>;
 
   constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:flux:Flux", name, {}, opts);
@@ -46,14 +52,14 @@ export class Flux extends pulumi.ComponentResource {
       inNamespace,
     );
     const gitCredentials =
-      args.gitToken === undefined
+      args.gitCredentials === undefined
         ? undefined
         : new k8s.core.v1.Secret(
             `${name}-git-credentials`,
             {
               metadata: { name: gitCredentialsSecretName, namespace: fluxNamespace },
               type: "Opaque",
-              stringData: { username: "git", password: pulumi.secret(args.gitToken) },
+              stringData: pulumi.secret(gitCredentialsData(args.gitCredentials)),
             },
             inNamespace,
           );
@@ -79,6 +85,7 @@ export class Flux extends pulumi.ComponentResource {
       dependsOn: [operator, sopsAge, ...(gitCredentials ? [gitCredentials] : [])],
     });
     this.namespace = namespace.metadata.name;
-    this.registerOutputs({ namespace: this.namespace });
+    this.sync = pulumi.output(fluxSyncReport(args.flux));
+    this.registerOutputs({ namespace: this.namespace, sync: this.sync });
   }
 }

@@ -2,9 +2,10 @@
 import { describe, expect, it } from "vitest";
 
 import { versions } from "../../components/lib/versions";
-import { generateSecrets, singleNodeSettings } from "../../offline/fixtures";
+import { connectSecrets, generateKnownHosts, generateSecrets, singleNodeSettings } from "../../offline/fixtures";
 import { Graph, providerUrn } from "../../offline/graph";
 import { runExample, types } from "../support/program";
+import { crdValidator } from "../support/schemas";
 
 describe("Flux layer", async () => {
   const run = await runExample();
@@ -46,7 +47,7 @@ describe("Flux layer", async () => {
 
   it("with a Git token, creates the pull secret first and points the sync at it", async () => {
     const secrets = await generateSecrets();
-    const { onePasswordServiceAccountToken: _unused, ...withToken } = secrets;
+    const { onePasswordServiceAccountToken: _unused, fluxSshKey: _noKey, ...withToken } = secrets;
     const other = await runExample({ secrets: withToken });
     const credentials = other.one(types.secret, "git-credentials");
     expect(credentials.inputs["stringData"]).toEqual({ username: "git", password: secrets.fluxGitToken });
@@ -54,6 +55,61 @@ describe("Flux layer", async () => {
     const instance = other.one(types.fluxInstance);
     expect((instance.inputs["spec"] as { sync: object }).sync).toMatchObject({ pullSecret: "flux-git-credentials" });
     expect(Graph.of(other).waitsFor(instance, credentials)).toBe(true);
+  });
+});
+
+describe("Flux over SSH", async () => {
+  const secrets = await generateSecrets();
+  const settings = singleNodeSettings();
+  const knownHosts = generateKnownHosts("git.example.lan");
+  settings["flux"] = { url: "ssh://git@git.example.lan/homelab/gitops.git", knownHosts };
+  const run = await runExample({ settings, secrets: { ...connectSecrets(secrets), fluxSshKey: secrets.fluxSshKey } });
+
+  it("gives source-controller the deploy key and the host keys, as a secret, before the instance", () => {
+    const credentials = run.one(types.secret, "git-credentials");
+    expect(credentials.inputs["stringData"]).toEqual({ identity: secrets.fluxSshKey, known_hosts: knownHosts });
+    expect(credentials.secretPaths).toContain("stringData");
+    const instance = run.one(types.fluxInstance);
+    expect((instance.inputs["spec"] as { sync: object }).sync).toMatchObject({
+      url: "ssh://git@git.example.lan/homelab/gitops.git",
+      pullSecret: "flux-git-credentials",
+    });
+    expect(Graph.of(run).waitsFor(instance, credentials)).toBe(true);
+  });
+
+  it("the instance it registers validates against the FluxInstance CRD", () => {
+    expect(crdValidator("fluxinstance.crd.yaml", "v1")(run.one(types.fluxInstance).inputs)).toEqual([]);
+  });
+});
+
+describe("ESO never waits for the user's repository", async () => {
+  const run = await runExample();
+  const graph = Graph.of(run);
+  const esoRelease = run.one(types.release, "external-secrets");
+  const before = [...graph.ancestors(esoRelease.urn)].map((urn) => run.registrations.find((r) => r.urn === urn)!);
+
+  it("waits for the Flux install and the sops-age Secret", () => {
+    expect(graph.waitsFor(esoRelease, run.one(types.release, "flux-operator"))).toBe(true);
+    expect(graph.waitsFor(esoRelease, run.one(types.secret, "sops-age"))).toBe(true);
+    expect(graph.waitsFor(esoRelease, run.one(types.fluxInstance))).toBe(true);
+  });
+
+  it("and on nothing whose readiness depends on the repository's content", () => {
+    // The only object before ESO that Flux reconciles from the repository is the FluxInstance's sync; the
+    // instance is awaited, so it must not health-check it (spec.wait false), and no Flux source or
+    // Kustomization of Pulumi's own may come before ESO.
+    const fluxKinds = before.filter((r) => /:(source|kustomize)\.toolkit\.fluxcd\.io\//.test(r.type));
+    expect(fluxKinds).toEqual([]);
+    const instances = before.filter((r) => r.type === types.fluxInstance);
+    expect(instances).toHaveLength(1);
+    for (const instance of instances) expect((instance.inputs["spec"] as { wait?: boolean }).wait).toBe(false);
+  });
+
+  it("reports the sync instead, as a stack output", () => {
+    expect(run.outputs["fluxSync"]).toMatchObject({
+      value: { url: "https://github.com/example/homelab-gitops.git", ref: "refs/heads/main", path: "clusters/homelab" },
+      secret: false,
+    });
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { generateSecrets, multiNodeSettings } from "../../offline/fixtures";
+import { generateKnownHosts, generateSecrets, multiNodeSettings } from "../../offline/fixtures";
 import { plainStrings, type ProgramRun } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
 import { runExample, types } from "../support/program";
@@ -27,8 +27,21 @@ function leaksIn(run: ProgramRun, secrets: string[]): string[] {
 
 describe("secret hygiene over the whole program", async () => {
   const all = await generateSecrets();
-  const run = await runExample({ settings: multiNodeSettings(3), secrets: { ...all, onePasswordServiceAccountToken: undefined } });
-  const secrets = knownSecrets(run, { ...all, onePasswordServiceAccountToken: undefined });
+  const run = await runExample({
+    settings: multiNodeSettings(3),
+    secrets: { ...all, onePasswordServiceAccountToken: undefined, fluxSshKey: undefined },
+  });
+  const secrets = knownSecrets(run, { ...all, onePasswordServiceAccountToken: undefined, fluxSshKey: undefined });
+
+  // The same over a repository reached by SSH: the deploy key, whole or any line of its body, never leaks.
+  const sshSettings = multiNodeSettings(3);
+  sshSettings["flux"] = {
+    url: "ssh://git@git.example.lan/homelab/gitops.git",
+    knownHosts: generateKnownHosts("git.example.lan"),
+  };
+  const sshSecrets = { ...all, onePasswordServiceAccountToken: undefined, fluxGitToken: undefined };
+  const sshRun = await runExample({ settings: sshSettings, secrets: sshSecrets });
+  const keyLines = all.fluxSshKey.split("\n").filter((line) => line !== "" && !line.startsWith("-----"));
 
   it("knows the secrets it is looking for", () => {
     expect(secrets.length).toBeGreaterThan(20);
@@ -36,6 +49,12 @@ describe("secret hygiene over the whole program", async () => {
 
   it("no known secret appears in plaintext in any registered input or stack output", () => {
     expect(leaksIn(run, secrets)).toEqual([]);
+  });
+
+  it("nor does the SSH deploy key, which reaches Flux only as a secret", () => {
+    expect(keyLines.length).toBeGreaterThan(0);
+    expect(leaksIn(sshRun, [...knownSecrets(sshRun, sshSecrets), ...keyLines])).toEqual([]);
+    expect(sshRun.one(types.secret, "git-credentials").secretPaths).toContain("stringData");
   });
 
   it("the scan finds a secret that is registered in plaintext (it can fail)", () => {
