@@ -1,0 +1,193 @@
+/**
+ * The gitops/ template as a working platform, proved on what Flux would apply:
+ * every directory a Flux Kustomization points at builds with the real
+ * `kubectl kustomize`, every object it emits validates (strictly) against the
+ * CRD at the pinned upstream version, chart values validate against the
+ * chart's own values.schema.json where it ships one, every chart version is a
+ * Renovate-managed pin, and the scrape targets and alerts can fire and do not
+ * fire falsely.
+ */
+import { readFileSync } from "node:fs";
+import { join, posix } from "node:path";
+
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+import { crdValidator, valuesValidator } from "../support/schemas";
+import { kustomizeBuild, objectId } from "./kustomize";
+import { crdSchema, gitopsRoot, isObject, kustomizeInputs, manifests, parseYamlFiles, unknownFields } from "./manifests";
+
+const objects = manifests(parseYamlFiles(gitopsRoot));
+const rootPath = "clusters/homelab";
+const layerPaths = objects
+  .filter((m) => m.object["kind"] === "Kustomization" && String(m.object["apiVersion"]).startsWith("kustomize.toolkit.fluxcd.io/"))
+  .map((m) => posix.normalize((m.object["spec"] as { path: string }).path.replace(/^\.\//, "")));
+const directories = [rootPath, ...layerPaths];
+
+/** apiVersion + kind → the upstream CRD copied into test/fixtures/schemas (see k8s-addons-schemas.sources.json). */
+const crdFiles: Record<string, { file: string; version: string }> = {
+  "kustomize.toolkit.fluxcd.io/v1 Kustomization": { file: "flux-kustomization.crd.yaml", version: "v1" },
+  "source.toolkit.fluxcd.io/v1 HelmRepository": { file: "flux-helmrepository.crd.yaml", version: "v1" },
+  "helm.toolkit.fluxcd.io/v2 HelmRelease": { file: "flux-helmrelease.crd.yaml", version: "v2" },
+  "cert-manager.io/v1 ClusterIssuer": { file: "cert-manager-clusterissuer.crd.yaml", version: "v1" },
+  "postgresql.cnpg.io/v1 Cluster": { file: "cnpg-cluster.crd.yaml", version: "v1" },
+  "monitoring.coreos.com/v1 PodMonitor": { file: "prometheus-operator-podmonitors.crd.yaml", version: "v1" },
+  "monitoring.coreos.com/v1 PrometheusRule": { file: "prometheus-operator-prometheusrules.crd.yaml", version: "v1" },
+  "external-secrets.io/v1 ExternalSecret": { file: "eso-externalsecret.crd.yaml", version: "v1" },
+};
+/** Built-in Kubernetes API groups: no CRD to check against (the API server's own schema is not copied here). */
+const builtInGroup = (apiVersion: string) => !apiVersion.includes("/") || /\.k8s\.io\/|^(apps|batch|policy)\//.test(apiVersion);
+
+const builds = new Map(directories.map((dir) => [dir, kustomizeBuild(dir)]));
+const built = [...builds.entries()].flatMap(([dir, build]) => (build.ok ? build.objects.map((object) => ({ dir, object })) : []));
+
+describe("kubectl kustomize", () => {
+  it.each(directories)("builds %s", (dir) => {
+    const build = builds.get(dir);
+    expect(build?.ok === true ? "ok" : build?.error).toBe("ok");
+  });
+
+  it.each(directories)("emits for %s exactly the objects of the files its kustomization.yaml lists", (dir) => {
+    const build = builds.get(dir);
+    if (build?.ok !== true) throw new Error(`${dir} does not build`);
+    const listed = new Set(kustomizeInputs(gitopsRoot, dir).files);
+    const fromFiles = objects.filter((m) => listed.has(m.file) && !String(m.object["apiVersion"]).startsWith("kustomize.config.k8s.io/"));
+    expect(build.objects.map(objectId).sort()).toEqual(fromFiles.map((m) => objectId(m.object)).sort());
+  });
+
+  it("reports a broken directory with kustomize's own message (the check can fail)", () => {
+    const build = kustomizeBuild("does-not-exist");
+    expect(build.ok).toBe(false);
+    if (!build.ok) expect(build.error).toMatch(/does-not-exist/);
+  });
+});
+
+describe("every object Flux applies", () => {
+  it("has a CRD fixture, or belongs to a built-in API group", () => {
+    const unknown = built
+      .map(({ dir, object }) => ({ dir, key: `${String(object["apiVersion"])} ${String(object["kind"])}` }))
+      .filter(({ key }) => crdFiles[key] === undefined && !builtInGroup(key))
+      .map(({ dir, key }) => `${dir}: ${key} (copy its CRD into test/fixtures/schemas and list it in crdFiles)`);
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  it.each(
+    built
+      .filter(({ object }) => crdFiles[`${String(object["apiVersion"])} ${String(object["kind"])}`] !== undefined)
+      .map(({ dir, object }) => [objectId(object), dir, object] as const),
+  )("%s (%s) is valid against its CRD, strictly", (_, __, object) => {
+    const crd = crdFiles[`${String(object["apiVersion"])} ${String(object["kind"])}`];
+    if (crd === undefined) throw new Error("no CRD");
+    expect(crdValidator(crd.file, crd.version)(object)).toEqual([]);
+    expect(unknownFields(crdSchema(crd.file, crd.version), object)).toEqual([]);
+  });
+});
+
+interface HelmRelease {
+  metadata: { name: string; namespace: string };
+  spec: {
+    chart: { spec: { chart: string; version: string; sourceRef: { kind: string; name: string } } };
+    values?: Record<string, unknown>;
+  };
+}
+interface HelmRepository {
+  metadata: { name: string; namespace: string };
+  spec: { url: string };
+}
+const ofKind = (kind: string) => built.filter(({ object }) => object["kind"] === kind);
+const releases = ofKind("HelmRelease").map(({ dir, object }) => ({ dir, object: object as unknown as HelmRelease }));
+const repositories = ofKind("HelmRepository").map(({ dir, object }) => ({ dir, object: object as unknown as HelmRepository }));
+
+/**
+ * Each chart's values.schema.json at the pinned version, with the chart's values.yaml (Helm validates
+ * the user's values merged over the defaults), or, for a chart that ships no schema, its values.yaml:
+ * then every key the release sets must exist in the defaults, which catches a misspelt key.
+ * Provenance: test/fixtures/schemas/k8s-addons-schemas.sources.json.
+ */
+const chartValues: Record<string, { schema?: string; defaults: string }> = {
+  "cert-manager": { schema: "cert-manager-chart.values.schema.json", defaults: "cert-manager-chart.values.yaml" },
+  "cloudnative-pg": { schema: "cloudnative-pg-chart.values.schema.json", defaults: "cloudnative-pg-chart.values.yaml" },
+  // ceph/ceph-csi charts/ceph-csi-rbd (v3.12.2) and prometheus-community/helm-charts
+  // charts/kube-prometheus-stack (88.5.3) ship no values.schema.json.
+  "ceph-csi-rbd": { defaults: "ceph-csi-rbd-chart.values.yaml" },
+  "kube-prometheus-stack": { defaults: "kube-prometheus-stack-chart.values.yaml" },
+};
+const schemaDir = join(__dirname, "..", "fixtures", "schemas");
+const defaultsOf = (file: string) => parseYaml(readFileSync(join(schemaDir, file), "utf8")) as Record<string, unknown>;
+
+/** Paths of `values` whose key is not in `defaults` (objects are walked; lists and scalars are leaves). */
+function keysMissingFrom(defaults: unknown, values: unknown, path = ""): string[] {
+  if (!isObject(values)) return [];
+  if (!isObject(defaults)) return [path];
+  return Object.entries(values).flatMap(([key, value]) =>
+    key in defaults ? keysMissingFrom(defaults[key], value, `${path}.${key}`) : [`${path}.${key}`],
+  );
+}
+
+describe("HelmReleases", () => {
+  it("exist for storage, certificates, databases and monitoring", () => {
+    expect(releases.map(({ object }) => object.spec.chart.spec.chart).sort()).toEqual(Object.keys(chartValues).sort());
+  });
+
+  it.each(releases.map(({ object }) => [object.spec.chart.spec.chart, object] as const))(
+    "%s has values the chart accepts",
+    (chart, release) => {
+      const known = chartValues[chart];
+      if (known === undefined) throw new Error(`${chart}: add its values schema (or values.yaml) to chartValues`);
+      const values = release.spec.values ?? {};
+      if (known.schema !== undefined) expect(valuesValidator(known.schema, known.defaults)(values)).toEqual([]);
+      else expect(keysMissingFrom(defaultsOf(known.defaults), values)).toEqual([]);
+    },
+  );
+
+  it("the values checks catch a misspelt key (negative controls)", () => {
+    const certManager = chartValues["cert-manager"];
+    expect(valuesValidator(certManager?.schema ?? "", certManager?.defaults)({ crds: { enabeld: true } })).not.toEqual([]);
+    expect(
+      keysMissingFrom(defaultsOf("kube-prometheus-stack-chart.values.yaml"), { prometheus: { prometheusSpec: { retension: "7d" } } }),
+    ).toEqual([".prometheus.prometheusSpec.retension"]);
+  });
+
+  it.each(releases.map(({ object }) => [object.metadata.name, object] as const))(
+    "%s pins an exact chart version from a HelmRepository in its own namespace",
+    (_, release) => {
+      const { version, sourceRef } = release.spec.chart.spec;
+      expect(version).toMatch(/^v?\d+\.\d+\.\d+$/);
+      expect(sourceRef.kind).toBe("HelmRepository");
+      const repository = repositories.find(
+        ({ object }) => object.metadata.name === sourceRef.name && object.metadata.namespace === release.metadata.namespace,
+      );
+      expect(repository?.object.spec.url).toMatch(/^https:\/\//);
+    },
+  );
+});
+
+describe("Renovate", () => {
+  const renovate = JSON.parse(readFileSync(join(__dirname, "..", "..", "renovate.json"), "utf8")) as {
+    customManagers: { managerFilePatterns: string[]; matchStrings: string[] }[];
+  };
+  const manager = renovate.customManagers.find((m) =>
+    m.managerFilePatterns.some((p) => new RegExp(p.slice(1, -1)).test("gitops/a/b.yaml")),
+  );
+  const found = (text: string) =>
+    (manager?.matchStrings ?? []).flatMap((pattern) => [...text.matchAll(new RegExp(pattern, "g"))].map((m) => ({ ...m.groups })));
+
+  it.each(releases.map(({ dir, object }) => [object.metadata.name, dir, object] as const))(
+    "finds the chart version of %s (%s), with the repository Flux pulls it from",
+    (_, dir, release) => {
+      const { chart, version, sourceRef } = release.spec.chart.spec;
+      const repository = repositories.find(({ object }) => object.metadata.name === sourceRef.name);
+      const files = kustomizeInputs(gitopsRoot, dir).files.map((f) => readFileSync(join(gitopsRoot, f), "utf8"));
+      expect(files.flatMap(found)).toContainEqual({
+        datasource: "helm",
+        depName: chart,
+        registryUrl: repository?.object.spec.url,
+        currentValue: version,
+      });
+    },
+  );
+
+  it("would miss a version without its comment (the check can fail)", () => {
+    expect(found("    spec:\n      chart: cert-manager\n      version: v1.21.1\n")).toEqual([]);
+  });
+});
