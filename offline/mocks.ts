@@ -61,14 +61,31 @@ type Doc = Plain;
  * same kind and name, or added). The base never carries secretbox, so only the
  * program's own patch can put it there.
  */
-export function renderMachineConfiguration(inputs: Inputs, random: Generator): string {
-  const secrets = inputs["machineSecrets"] as { cluster: { id: string; secret: string }; secrets: { bootstrapToken: string } };
+export function renderMachineConfiguration(inputs: Inputs): string {
+  const secrets = inputs["machineSecrets"] as {
+    cluster: { id: string; secret: string };
+    secrets: { bootstrapToken: string };
+    trustdinfo: { token: string };
+  };
+  // The Kubernetes images as siderolabs/talos v1.13.9 pkg/machinery/config/generate/init.go and worker.go set them.
+  const kubernetes = String(inputs["kubernetesVersion"]);
+  const controlPlaneImages =
+    inputs["machineType"] === "controlplane"
+      ? {
+          apiServer: { image: `registry.k8s.io/kube-apiserver:v${kubernetes}` },
+          controllerManager: { image: `registry.k8s.io/kube-controller-manager:v${kubernetes}` },
+          proxy: { image: `registry.k8s.io/kube-proxy:v${kubernetes}` },
+          scheduler: { image: `registry.k8s.io/kube-scheduler:v${kubernetes}` },
+        }
+      : {};
   let main: Doc = {
     version: "v1alpha1",
     machine: {
       type: inputs["machineType"],
-      token: random.base64(16),
+      // MachineToken is the bundle's trustd token (siderolabs/talos v1.13.9 pkg/machinery/config/generate/init.go).
+      token: secrets.trustdinfo.token,
       install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` },
+      kubelet: { image: `ghcr.io/siderolabs/kubelet:v${kubernetes}` },
     },
     cluster: {
       id: secrets.cluster.id,
@@ -76,6 +93,7 @@ export function renderMachineConfiguration(inputs: Inputs, random: Generator): s
       clusterName: inputs["clusterName"],
       controlPlane: { endpoint: inputs["clusterEndpoint"] },
       token: secrets.secrets.bootstrapToken,
+      ...controlPlaneImages,
     },
   };
   // Talos 1.12+ generates this document; a patch of the same kind (and name) merges into it (siderolabs/talos#12891).
@@ -140,8 +158,8 @@ const callBehaviours: Record<string, Behaviour> = {
       },
     };
   },
-  "talos:machine/getConfiguration:getConfiguration": (inputs, random) => ({
-    machineConfiguration: renderMachineConfiguration(inputs, random),
+  "talos:machine/getConfiguration:getConfiguration": (inputs) => ({
+    machineConfiguration: renderMachineConfiguration(inputs),
   }),
   "talos:client/getConfiguration:getConfiguration": (inputs) => {
     const client = inputs["clientConfiguration"] as Record<string, string>;

@@ -5,6 +5,8 @@
  *
  *   npm run plan                                  # Pulumi.homelab.yaml, documents to out/
  *   npm run plan -- --config Pulumi.other.yaml --out /tmp/plan --latency timings.json
+ *   npm run plan -- --compare Pulumi.old.yaml     # what changing to --config does (scripts/plan/impact.ts)
+ *   npm run plan -- --compare-last                # ... since the last successful plan
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -14,6 +16,7 @@ import { ConfigError } from "../components/config";
 import { runProgram } from "../offline/harness";
 import { knownSecrets } from "../offline/secrets";
 import { generatedDocuments } from "./plan/documents";
+import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./plan/impact";
 import { type Latency, latencyModel } from "./plan/latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./plan/report";
 import { readStackConfig } from "./plan/stack-config";
@@ -23,6 +26,8 @@ const { values: args } = parseArgs({
     config: { type: "string", default: "Pulumi.homelab.yaml" },
     out: { type: "string", default: "out" },
     latency: { type: "string" },
+    compare: { type: "string" },
+    "compare-last": { type: "boolean", default: false },
   },
 });
 
@@ -40,7 +45,17 @@ async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+async function compare(oldConfig: string): Promise<void> {
+  const impact = await step(`evaluating ${oldConfig} and ${args.config}`, () =>
+    compareStackConfigs(resolve(oldConfig), resolve(args.config)),
+  );
+  process.stdout.write(`${impactReport(impact, `Impact of changing ${oldConfig} to ${args.config}`).join("\n")}\n`);
+  process.exitCode = impact.exitCode;
+}
+
 async function main(): Promise<void> {
+  if (args.compare !== undefined) return compare(args.compare);
+  if (args["compare-last"]) return compare(lastPlanConfig);
   const configPath = resolve(args.config);
   const outDir = resolve(args.out);
   const offline = await step(`reading ${args.config}`, () => readStackConfig(configPath));
@@ -83,6 +98,7 @@ async function main(): Promise<void> {
     `Documents: ${[...documents.keys()].length} files in ${args.out}/ (talos/, helm/, manifests/), graph in ${args.out}/graph.mmd (Mermaid) and graph.txt`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+  await recordLastPlan(offline);
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,203 @@
+/**
+ * `npm run plan -- --compare`: each kind of config change, evaluated against a
+ * running three-control-plane, one-worker cluster, with the impact lines and the
+ * exit code the report gives. The rules behind each line are in scripts/plan/rules.ts,
+ * unit-tested in rules.test.ts.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+import { afterAll, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify } from "yaml";
+
+import { multiNodeSettings, type Settings } from "../../offline/fixtures";
+import { compareStackConfigs, impactReport } from "../../scripts/plan/impact";
+import { types } from "../support/program";
+
+const root = join(__dirname, "..", "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const scratch = mkdtempSync(join(tmpdir(), "impact-"));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+type Node = Record<string, unknown>;
+const base = (): Settings => multiNodeSettings(4);
+const nodes = (s: Settings) => s["nodes"] as Node[];
+const cluster = (s: Settings) => s["cluster"] as Record<string, unknown>;
+
+function configFile(name: string, settings: Settings): string {
+  const path = join(scratch, `${name}.yaml`);
+  writeFileSync(path, stringify({ config: Object.fromEntries(Object.entries(settings).map(([k, v]) => [`homelab:${k}`, v])) }));
+  return path;
+}
+
+async function compare(name: string, change: (s: Settings) => void) {
+  const after = base();
+  change(after);
+  const impact = await compareStackConfigs(configFile(`${name}-before`, base()), configFile(name, after));
+  const report = impactReport(impact, name);
+  return { impact, report: report.join("\n"), summary: report[report.length - 1] };
+}
+
+const kinds = (impact: { changes: { kind: string; name: string }[] }) => impact.changes.map((c) => `${c.kind} ${c.name}`).sort();
+
+describe("--compare, one kind of change at a time", () => {
+  it("a worker added: a VM and a Talos install are created, nothing else is touched", async () => {
+    const { impact, report, summary } = await compare("worker-added", (s) => {
+      nodes(s).push({ name: "talos-worker-2", role: "worker", vmId: 804, mac: "BC:24:11:00:00:05", address: "192.168.10.45" });
+    });
+    expect(kinds(impact)).toEqual(["create pve-talos-worker-2", "create talos-talos-worker-2"]);
+    expect(report).toContain("+ create  VmLegacy pve-talos-worker-2");
+    expect(report).toContain("installs Talos on talos-worker-2 and joins it to the cluster (worker)");
+    expect(summary).toBe("2 created, 0 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+
+  it("a control plane's cores changed: that VM alone restarts, or waits for a manual restart, as rebootAfterUpdate says", async () => {
+    const { impact, report, summary } = await compare("cores", (s) => {
+      (nodes(s)[0] as Node)["cores"] = 8;
+    });
+    expect(kinds(impact)).toEqual(["update pve-talos-cp-1"]);
+    expect(report).toContain("      cpu.cores: 4 → 8");
+    // The model reads the registered input; the Proxmox layer decides it.
+    const vm = impact.after.ofType(types.vm).find((r) => r.name === "pve-talos-cp-1");
+    if (vm?.inputs["rebootAfterUpdate"] === false) {
+      expect(report).toContain("cpu.cores wait for a power cycle (rebootAfterUpdate is off)");
+      expect(summary).toBe("0 created, 1 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    } else {
+      expect(report).toContain("the provider stops and starts the VM to apply cpu.cores (rebootAfterUpdate is on)");
+      expect(report).toContain("! talos-cp-1 (control plane): the VM restarts");
+      expect(summary).toBe("0 created, 1 changed, 0 deleted, 0 replaced, 1 node reboot, safe");
+    }
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+
+  it("talosVersion bumped: new ISO, CD-ROM swapped live, install image updated without a reboot, and the talosctl upgrade steps", async () => {
+    const { impact, report, summary } = await compare("talos-bump", (s) => {
+      cluster(s)["talosVersion"] = "v1.13.10";
+    });
+    expect(kinds(impact)).toEqual([
+      "replace pve-iso-pve",
+      "replace pve-iso-pve2",
+      "update pve-talos-cp-1",
+      "update pve-talos-cp-2",
+      "update pve-talos-cp-3",
+      "update pve-talos-worker-1",
+      "update talos-talos-cp-1",
+      "update talos-talos-cp-2",
+      "update talos-talos-cp-3",
+      "update talos-talos-worker-1",
+    ]);
+    expect(report).toContain("applied to the running VM: cdrom.fileId");
+    expect(report).toContain("Talos applies without a reboot: machine.install.image");
+    expect(report).not.toContain("reboots the node");
+    const image = String(impact.after.outputs["installerImage"]?.value);
+    expect(image).toMatch(/^factory\.talos\.dev\/metal-installer-secureboot\/[0-9a-f]{64}:v1\.13\.10$/);
+    // Control planes first, one node at a time, each with the Secure Boot installer.
+    const upgrades = report.split("\n").filter((l) => l.includes(" upgrade --image "));
+    expect(upgrades.map((l) => /-n (\S+)/.exec(l)?.[1])).toEqual(["192.168.10.41", "192.168.10.42", "192.168.10.43", "192.168.10.44"]);
+    for (const line of upgrades) expect(line).toContain(`upgrade --image ${image}`);
+    expect(report).toContain("Upgrade Talos v1.13.9 → v1.13.10, one node at a time, control planes first:");
+    expect(summary).toBe("0 created, 8 changed, 0 deleted, 2 replaced, 0 node reboots, safe");
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+
+  it("kubernetesVersion bumped: every control plane would restart its components at once, so it is refused; upgrade-k8s is the way", async () => {
+    const { impact, report, summary } = await compare("kubernetes-bump", (s) => {
+      cluster(s)["kubernetesVersion"] = "1.36.3";
+    });
+    expect(report).toContain("! talos-cp-1 (control plane): the API server, controller manager and scheduler restart");
+    expect(impact.concurrentControlPlanes).toHaveLength(3);
+    expect(report).toContain("talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to 1.36.3");
+    expect(summary).toBe(
+      "0 created, 4 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: more than one control plane disrupted at once",
+    );
+    expect(impact.exitCode).toBe(2);
+  }, 30_000);
+
+  it("the Flux branch changed: only the FluxInstance, no node is touched", async () => {
+    const { impact, report, summary } = await compare("flux-branch", (s) => {
+      (s["flux"] as Record<string, unknown>)["branch"] = "staging";
+    });
+    expect(kinds(impact)).toEqual(["update flux-instance"]);
+    expect(report).toContain('      spec.sync.ref: "refs/heads/main" → "refs/heads/staging"');
+    expect(report).toContain("custom resource changed; its controller reconciles it");
+    expect(summary).toBe("0 created, 1 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+
+  it("a node removed: its protected VM cannot be deleted; the report says what to do and what is lost", async () => {
+    const { impact, report, summary } = await compare("node-removed", (s) => {
+      nodes(s).pop();
+    });
+    expect(kinds(impact)).toEqual([
+      "delete pve-talos-worker-1",
+      "delete talos-talos-worker-1",
+      "update talos-talos-cp-1",
+      "update talos-talos-cp-2",
+      "update talos-talos-cp-3",
+    ]);
+    expect(report).toContain("✗ REFUSED, protected: `pulumi up` refuses to delete it.");
+    expect(report).toContain("kubectl drain talos-worker-1; talosctl -n <its address> reset");
+    expect(report).toContain("Lost: its vTPM");
+    // With no worker left the control planes take workloads: a field Talos applies live.
+    expect(report).toContain("Talos applies without a reboot: cluster.allowSchedulingOnControlPlanes");
+    expect(summary).toBe(
+      "0 created, 3 changed, 2 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
+    );
+    expect(impact.exitCode).toBe(2);
+  }, 30_000);
+
+  it("the 1Password mode switched to sdk: Connect is uninstalled, the store and token change", async () => {
+    const { impact, report, summary } = await compare("onepassword-sdk", (s) => {
+      s["onePassword"] = { mode: "sdk", vault: "homelab" };
+    });
+    expect(kinds(impact)).toEqual([
+      "delete eso-connect",
+      "delete eso-connect-credentials",
+      "delete eso-connect-namespace",
+      "update eso-store",
+      "update eso-token",
+    ]);
+    expect(report).toContain("→ Helm uninstall of release connect");
+    expect(report).toContain("      stringData.token (secret)");
+    expect(report).toContain("      spec.provider.onepasswordSDK");
+    expect(summary).toBe("0 created, 2 changed, 3 deleted, 0 replaced, 0 node reboots, safe");
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+});
+
+describe("npm run plan -- --compare (the command)", () => {
+  const run = promisify(execFile);
+
+  it("records the last successful plan, and --compare-last exits 2 on an unsafe change with the summary last", async () => {
+    const cwd = mkdtempSync(join(scratch, "cwd-"));
+    const first = configFile("three-cp", base());
+    await run(tsx, [join(root, "scripts/plan.ts"), "--config", first, "--out", join(cwd, "out")], { cwd, timeout: 60_000 });
+    const recorded = parseYaml(readFileSync(join(cwd, ".plan", "last-config.yaml"), "utf8")) as { config: Record<string, unknown> };
+    expect(Object.keys(recorded.config)).toContain("homelab:nodes");
+    // The throwaway secrets are not recorded.
+    expect(Object.keys(recorded.config)).not.toContain("homelab:sopsAgeKey");
+
+    const changed = base();
+    cluster(changed)["kubernetesVersion"] = "1.36.3";
+    const failure = await run(tsx, [join(root, "scripts/plan.ts"), "--config", configFile("kubernetes", changed), "--compare-last"], {
+      cwd,
+      timeout: 60_000,
+    }).then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stdout: string },
+    );
+    expect(failure?.code).toBe(2);
+    const lines = failure?.stdout.trimEnd().split("\n") ?? [];
+    expect(lines[0]).toMatch(/^Impact of changing \.plan\/last-config\.yaml to .*kubernetes\.yaml$/);
+    expect(lines).toContain("       talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to 1.36.3");
+    expect(lines[lines.length - 1]).toBe(
+      "0 created, 4 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: more than one control plane disrupted at once",
+    );
+  }, 90_000);
+});
