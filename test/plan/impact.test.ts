@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
+import { versions } from "../../components/lib/versions";
 import { multiNodeSettings, type Settings } from "../../offline/fixtures";
 import { compareStackConfigs, impactReport } from "../../scripts/plan/impact";
 import { types } from "../support/program";
@@ -42,6 +43,11 @@ async function compare(name: string, change: (s: Settings) => void) {
   const report = impactReport(impact, name);
   return { impact, report: report.join("\n"), summary: report[report.length - 1] };
 }
+
+/** The next patch release of a pinned version, as a bump would write it. */
+const nextPatch = (version: string) => version.replace(/\d+$/, (patch) => String(Number(patch) + 1));
+const kubernetesBump = nextPatch(versions.kubernetes);
+const talosBump = nextPatch(versions.talos);
 
 const kinds = (impact: { changes: { kind: string; name: string }[] }) => impact.changes.map((c) => `${c.kind} ${c.name}`).sort();
 
@@ -78,7 +84,7 @@ describe("--compare, one kind of change at a time", () => {
 
   it("talosVersion bumped: new ISO, CD-ROM swapped live, install image updated without a reboot, and the talosctl upgrade steps", async () => {
     const { impact, report, summary } = await compare("talos-bump", (s) => {
-      cluster(s)["talosVersion"] = "v1.13.10";
+      cluster(s)["talosVersion"] = talosBump;
     });
     expect(kinds(impact)).toEqual([
       "replace pve-iso-pve",
@@ -96,23 +102,24 @@ describe("--compare, one kind of change at a time", () => {
     expect(report).toContain("Talos applies without a reboot: machine.install.image");
     expect(report).not.toContain("reboots the node");
     const image = String(impact.after.outputs["installerImage"]?.value);
-    expect(image).toMatch(/^factory\.talos\.dev\/metal-installer-secureboot\/[0-9a-f]{64}:v1\.13\.10$/);
+    expect(image).toMatch(/^factory\.talos\.dev\/metal-installer-secureboot\/[0-9a-f]{64}:v\d+\.\d+\.\d+$/);
+    expect(image.endsWith(`:${talosBump}`)).toBe(true);
     // Control planes first, one node at a time, each with the Secure Boot installer.
     const upgrades = report.split("\n").filter((l) => l.includes(" upgrade --image "));
     expect(upgrades.map((l) => /-n (\S+)/.exec(l)?.[1])).toEqual(["192.168.10.41", "192.168.10.42", "192.168.10.43", "192.168.10.44"]);
     for (const line of upgrades) expect(line).toContain(`upgrade --image ${image}`);
-    expect(report).toContain("Upgrade Talos v1.13.9 → v1.13.10, one node at a time, control planes first:");
+    expect(report).toContain(`Upgrade Talos ${versions.talos} → ${talosBump}, one node at a time, control planes first:`);
     expect(summary).toBe("0 created, 8 changed, 0 deleted, 2 replaced, 0 node reboots, safe");
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 
   it("kubernetesVersion bumped: every control plane would restart its components at once, so it is refused; upgrade-k8s is the way", async () => {
     const { impact, report, summary } = await compare("kubernetes-bump", (s) => {
-      cluster(s)["kubernetesVersion"] = "1.36.3";
+      cluster(s)["kubernetesVersion"] = kubernetesBump;
     });
     expect(report).toContain("! talos-cp-1 (control plane): the API server, controller manager and scheduler restart");
     expect(impact.concurrentControlPlanes).toHaveLength(3);
-    expect(report).toContain("talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to 1.36.3");
+    expect(report).toContain(`talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to ${kubernetesBump}`);
     expect(summary).toBe(
       "0 created, 4 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: more than one control plane disrupted at once",
     );
@@ -184,7 +191,7 @@ describe("npm run plan -- --compare (the command)", () => {
     expect(Object.keys(recorded.config)).not.toContain("homelab:sopsAgeKey");
 
     const changed = base();
-    cluster(changed)["kubernetesVersion"] = "1.36.3";
+    cluster(changed)["kubernetesVersion"] = kubernetesBump;
     const failure = await run(tsx, [join(root, "scripts/plan.ts"), "--config", configFile("kubernetes", changed), "--compare-last"], {
       cwd,
       timeout: 60_000,
@@ -195,7 +202,7 @@ describe("npm run plan -- --compare (the command)", () => {
     expect(failure?.code).toBe(2);
     const lines = failure?.stdout.trimEnd().split("\n") ?? [];
     expect(lines[0]).toMatch(/^Impact of changing \.plan\/last-config\.yaml to .*kubernetes\.yaml$/);
-    expect(lines).toContain("       talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to 1.36.3");
+    expect(lines).toContain(`       talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to ${kubernetesBump}`);
     expect(lines[lines.length - 1]).toBe(
       "0 created, 4 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: more than one control plane disrupted at once",
     );
