@@ -73,7 +73,7 @@ export const clusterSchema = z.strictObject({
   network: networkSchema,
 });
 
-const nodeSchema = z.strictObject({
+export const nodeSchema = z.strictObject({
   name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -), like talos-cp-1" }),
   role: z.enum(["controlplane", "worker"], { error: 'must be "controlplane" or "worker"' }).default("controlplane"),
   /** Proxmox node that hosts this VM; defaults to proxmox.node. */

@@ -92,8 +92,8 @@ describe("stack config check", () => {
       expect.arrayContaining([
         expect.stringMatching(/^FAIL config homelab:proxmoxApiToken: is stored in plaintext; .* — fix: /),
         expect.stringMatching(/^FAIL config homelab:proxmox\.endpoint: "http:\/\/pve\.example\.lan:8006\/" is not an https URL/),
-        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.vmId: must be at least 100/),
-        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.mac: "not-a-mac" is not a MAC address/),
+        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.vmId \(talos-cp-1\): must be at least 100/),
+        expect.stringMatching(/^FAIL config homelab:nodes\[0\]\.mac \(talos-cp-1\): "not-a-mac" is not a MAC address/),
       ]),
     );
     expect(lines.some((l) => l.includes("proxmox api"))).toBe(false);

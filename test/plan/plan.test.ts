@@ -127,6 +127,6 @@ describe("npm run plan", () => {
       (error: unknown) => error as { code: number; stderr: string },
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain('homelab:nodes[0].mac: "nope" is not a MAC address');
+    expect(failure?.stderr).toContain('homelab:nodes[0].mac (talos-cp-1): "nope" is not a MAC address');
   }, 60_000);
 });
