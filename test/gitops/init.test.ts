@@ -1,0 +1,148 @@
+/**
+ * `npm run gitops-init`: the template becomes the user's repository with
+ * `.sops.yaml` encrypting for the cluster and the recovery recipient (proved
+ * with the real age CLI), never over a non-empty directory, and with the
+ * next steps printed.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+import { undecryptableSopsFiles } from "../../components/config/sops";
+import { fillSopsConfig, InitError, initGitopsRepository, nextSteps, recipientProblems } from "../../scripts/gitops-init/init";
+import { gitopsRoot, listFiles } from "./manifests";
+
+const root = join(__dirname, "..", "..");
+const work = mkdtempSync(join(tmpdir(), "gitops-init-"));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Key {
+  identity: string;
+  recipient: string;
+}
+let cluster: Key;
+let recovery: Key;
+beforeAll(async () => {
+  const age = await import("age-encryption");
+  const key = async (): Promise<Key> => {
+    const identity = await age.generateX25519Identity();
+    return { identity, recipient: await age.identityToRecipient(identity) };
+  };
+  cluster = await key();
+  recovery = await key();
+});
+
+const recipientsIn = (sopsConfig: string) =>
+  (parseYaml(sopsConfig) as { creation_rules: { key_groups: { age: string[] }[] }[] }).creation_rules.map((rule) =>
+    rule.key_groups.flatMap((g) => g.age),
+  );
+
+const init = (out: string) =>
+  initGitopsRepository({ template: gitopsRoot, out, clusterRecipient: cluster.recipient, recoveryRecipient: recovery.recipient });
+
+describe("gitops-init", () => {
+  it("copies the whole template and fills .sops.yaml with both recipients, comments kept", async () => {
+    const out = join(work, "repo");
+    const result = await init(out);
+    expect(listFiles(out)).toEqual(listFiles(gitopsRoot));
+    expect(result.files).toEqual(listFiles(gitopsRoot));
+    const sopsConfig = readFileSync(join(out, ".sops.yaml"), "utf8");
+    expect(recipientsIn(sopsConfig)).toEqual([[cluster.recipient, recovery.recipient]]);
+    expect(sopsConfig).toContain("# SOPS configuration for this repository");
+    // Every other file is the template's, byte for byte.
+    for (const file of listFiles(gitopsRoot).filter((f) => f !== ".sops.yaml"))
+      expect(readFileSync(join(out, file), "utf8"), file).toBe(readFileSync(join(gitopsRoot, file), "utf8"));
+    // A fresh repository passes the program's SOPS preflight with the cluster key.
+    expect(await undecryptableSopsFiles(out, cluster.identity)).toEqual([]);
+  });
+
+  it("writes recipients the real age CLI encrypts to, and either identity decrypts", () => {
+    const [recipients] = recipientsIn(readFileSync(join(work, "repo", ".sops.yaml"), "utf8"));
+    const ciphertext = execFileSync("age", ["--encrypt", ...(recipients ?? []).flatMap((r) => ["-r", r])], { input: "layer 0-2" });
+    for (const key of [cluster, recovery]) {
+      const identityFile = join(work, `${key.recipient.slice(0, 12)}.key`);
+      writeFileSync(identityFile, `${key.identity}\n`, { mode: 0o600 });
+      expect(execFileSync("age", ["--decrypt", "-i", identityFile], { input: ciphertext }).toString()).toBe("layer 0-2");
+    }
+  });
+
+  it("lists what to fill in and encrypt next", async () => {
+    const out = join(work, "steps");
+    const result = await init(out);
+    const templates = listFiles(gitopsRoot).filter((f) => f.endsWith(".secret.example.yaml"));
+    expect(result.secretTemplates).toEqual(templates);
+    expect(result.toEdit).toContain("infrastructure/storage/helmrelease.yaml");
+    const text = nextSteps(out, result);
+    for (const template of templates) {
+      const target = template.replace(".secret.example.yaml", ".sops.yaml");
+      expect(text).toContain(`cp ${template} ${target} && $EDITOR ${target} && sops --encrypt --in-place ${target}`);
+    }
+  });
+
+  it("never writes into a non-empty directory, and leaves it untouched", async () => {
+    const out = join(work, "occupied");
+    mkdirSync(out);
+    writeFileSync(join(out, "notes.txt"), "mine");
+    await expect(init(out)).rejects.toThrow(/is not empty \(notes\.txt\); nothing was written/);
+    expect(listFiles(out)).toEqual(["notes.txt"]);
+  });
+
+  it("accepts an empty clone (only .git) and keeps its .git", async () => {
+    const out = join(work, "clone");
+    mkdirSync(join(out, ".git"), { recursive: true });
+    writeFileSync(join(out, ".git", "HEAD"), "ref: refs/heads/main\n");
+    await init(out);
+    expect(readFileSync(join(out, ".git", "HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
+    expect(existsSync(join(out, "clusters", "homelab", "kustomization.yaml"))).toBe(true);
+  });
+
+  it("refuses identities, malformed and identical recipients, all reported at once", async () => {
+    expect(await recipientProblems(cluster.identity, "age1nope")).toEqual([
+      "--recipient: that is a private age identity; pass its public recipient (age1…, `age-keygen -y` prints it)",
+      '--recovery: "age1nope" is not an age recipient (age1… or age1pq1…)',
+    ]);
+    expect(await recipientProblems(cluster.recipient, cluster.recipient)).toEqual([
+      "--recovery: must differ from the cluster recipient (the recovery key is a second, offline key)",
+    ]);
+    const age = await import("age-encryption");
+    const pq = await age.identityToRecipient(await age.generateHybridIdentity());
+    expect(await recipientProblems(pq, recovery.recipient)).toEqual([]);
+  });
+
+  it("refuses a template whose .sops.yaml lost a placeholder", () => {
+    const text = readFileSync(join(gitopsRoot, ".sops.yaml"), "utf8").replace("- AGE_RECOVERY_RECIPIENT", "");
+    expect(() => fillSopsConfig(text, cluster.recipient, recovery.recipient)).toThrow(InitError);
+  });
+
+  it("runs as `npm run gitops-init` with the recipient from `pulumi stack output --json`", () => {
+    const outputs = join(work, "stack.json");
+    writeFileSync(outputs, JSON.stringify({ ageRecipient: cluster.recipient, kubeconfig: "[secret]" }));
+    const out = join(work, "cli");
+    const tsx = join(root, "node_modules", ".bin", "tsx");
+    const run = spawnSync(tsx, ["scripts/gitops-init.ts", "--out", out, "--stack-outputs", outputs, "--recovery", recovery.recipient], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`Wrote the GitOps template to ${out}`);
+    expect(recipientsIn(readFileSync(join(out, ".sops.yaml"), "utf8"))).toEqual([[cluster.recipient, recovery.recipient]]);
+
+    const again = spawnSync(
+      tsx,
+      ["scripts/gitops-init.ts", "--out", out, "--recipient", cluster.recipient, "--recovery", recovery.recipient],
+      {
+        cwd: root,
+        encoding: "utf8",
+      },
+    );
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/is not empty .*nothing was written/);
+  });
+});
