@@ -39,6 +39,8 @@ export const proxmoxSchema = z.strictObject({
   insecureSkipTlsVerify: z.boolean().default(false),
   node: z.string().regex(dnsLabel, { error: "must be the Proxmox node name as shown in the web UI, like pve" }),
   isoDatastore: z.string().min(1).default("local"),
+  /** The ISO storage is shared by every Proxmox host (NFS, CephFS): download the ISO once, not once per host. */
+  isoDatastoreShared: z.boolean().default(false),
   vmDatastore: z.string().min(1).default("local-lvm"),
   bridge: z
     .string()

@@ -71,5 +71,21 @@ export function vmArgs(
     onBoot: true,
     started: true,
     stopOnDestroy: true,
+    // A cores or memory change that cannot be hot-plugged stays pending with a warning ("a reboot is required
+    // ... Please reboot the VM manually") instead of the provider stopping and starting the VM, which it would
+    // do to every VM of the update at once (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go:
+    // dvRebootAfterUpdate = true, vmFinalizePowerState, rebootAfterUpdateDisabledWarning). The pending change
+    // reaches a node when it is restarted from Proxmox, one at a time (docs/operations.md).
+    rebootAfterUpdate: false,
   };
+}
+
+/**
+ * The Proxmox host that downloads the ISO a node boots: its own host for
+ * host-local storage, or `proxmox.node` for storage shared by every host (NFS,
+ * CephFS), where one download serves them all and a second one of the same
+ * file would fail (`overwriteUnmanaged` is false).
+ */
+export function isoHost(node: Pick<ClusterNode, "proxmoxNode">, pve: Pick<Settings["proxmox"], "node" | "isoDatastoreShared">): string {
+  return pve.isoDatastoreShared ? pve.node : node.proxmoxNode;
 }

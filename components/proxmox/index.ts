@@ -1,13 +1,14 @@
 /**
  * Layer 1: the Proxmox side. One Image Factory schematic, its Secure Boot ISO
- * on each Proxmox host that runs a node, and one protected VM per node.
+ * on each Proxmox host that runs a node (once, on shared storage), and one
+ * protected VM per node that the provider never power-cycles.
  */
 import * as proxmox from "@pulumi/proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Settings } from "../config";
-import { isoFileName, schematicDocument, systemDisk, vmArgs } from "./documents";
+import { isoFileName, isoHost, schematicDocument, systemDisk, vmArgs } from "./documents";
 
 export interface TalosMachinesArgs {
   settings: Pick<Settings, "proxmox" | "cluster">;
@@ -50,9 +51,9 @@ export class TalosMachines extends pulumi.ComponentResource {
       { parent: this },
     ).urls;
 
-    // The ISO lives on host-local storage, so every Proxmox host that runs a node gets its own copy.
+    // One ISO per Proxmox host on host-local storage, one in all on shared storage.
     const isoByHost = new Map<string, proxmox.download.File>();
-    for (const host of new Set(args.nodes.map((n) => n.proxmoxNode))) {
+    for (const host of new Set(args.nodes.map((n) => isoHost(n, pve)))) {
       isoByHost.set(
         host,
         new proxmox.download.File(
@@ -74,7 +75,7 @@ export class TalosMachines extends pulumi.ComponentResource {
 
     this.vms = Object.fromEntries(
       args.nodes.map((node) => {
-        const iso = isoByHost.get(node.proxmoxNode);
+        const iso = isoByHost.get(isoHost(node, pve));
         if (iso === undefined) throw new pulumi.ResourceError(`no ISO for Proxmox host ${node.proxmoxNode}`, this);
         const vm = new proxmox.VmLegacy(`${name}-${node.name}`, vmArgs(node, args.settings, iso.id), {
           parent: this,

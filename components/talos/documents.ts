@@ -1,7 +1,10 @@
 /** Pure helpers for the Talos layer: values rebuilt or read from provider outputs. */
 import { X509Certificate } from "node:crypto";
 
+import type * as pulumi from "@pulumi/pulumi";
 import type * as talos from "@pulumiverse/talos";
+
+import type { Derived } from "../config";
 
 type MachineSecrets = talos.types.output.machine.MachineSecrets;
 
@@ -34,4 +37,40 @@ export function machineSecretsInput(secrets: MachineSecrets): MachineSecrets {
 export function certificateExpiry(base64Pem: string): string {
   const certificate = new X509Certificate(Buffer.from(base64Pem, "base64"));
   return new Date(certificate.validTo).toISOString();
+}
+
+/** Apply mode of every ConfigurationApply: never let the provider reboot a node (see TalosCluster). */
+export const applyModeNoReboot = "no_reboot";
+
+/**
+ * What replaces the Bootstrap resource: the bootstrap node's VM when it is the
+ * only control plane (a new VM is a new, empty etcd), nothing otherwise (a new
+ * VM joins the etcd the other control planes keep running).
+ */
+export function bootstrapReplacedWith(derived: Pick<Derived, "controlPlanes">, bootstrapVm: pulumi.Resource): pulumi.Resource[] {
+  return derived.controlPlanes.length === 1 ? [bootstrapVm] : [];
+}
+
+/**
+ * The health gate in front of the Kubernetes layers: etcd healthy with exactly
+ * the control planes as members, apid and kubelet up on each of them. Workers
+ * and Kubernetes-level checks are left out: with them, one worker down or
+ * cordoned would hold every later change for the whole timeout (the Kubernetes
+ * checks list every node: siderolabs/talos v1.13.9 pkg/cluster/check/default.go
+ * DefaultClusterChecks; skipKubernetesChecks runs PreBootSequenceChecks only,
+ * siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_cluster_health_data_source.go).
+ */
+export function controlPlaneHealthArgs(
+  clientConfiguration: talos.types.input.cluster.GetHealthClientConfigurationArgs,
+  controlPlaneAddresses: string[],
+  timeout: string,
+): talos.cluster.GetHealthOutputArgs {
+  return {
+    clientConfiguration,
+    controlPlaneNodes: controlPlaneAddresses,
+    workerNodes: [],
+    skipKubernetesChecks: true,
+    endpoints: controlPlaneAddresses,
+    timeouts: { read: timeout },
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Layer 2: Talos. Machine secrets (once, protected), one machine config per
- * node applied to its VM, etcd bootstrapped once, a health wait, then the
- * kubeconfig and the Kubernetes provider every later layer uses.
+ * node applied to its VM without ever rebooting it, etcd bootstrapped once per
+ * cluster, a control-plane health gate, then the kubeconfig and the
+ * Kubernetes provider every later layer uses.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as proxmox from "@pulumi/proxmoxve";
@@ -9,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
-import { certificateExpiry, machineSecretsInput } from "./documents";
+import { applyModeNoReboot, bootstrapReplacedWith, certificateExpiry, controlPlaneHealthArgs, machineSecretsInput } from "./documents";
 import { nodePatches, renderPatch } from "./patches";
 
 export interface TalosClusterArgs {
@@ -96,6 +97,11 @@ export class TalosCluster extends pulumi.ComponentResource {
             machineConfigurationInput: configuration.machineConfiguration,
             node: node.address,
             endpoint: node.address,
+            // A change that needs a reboot is refused with InvalidArgument instead of rebooting the node, so one
+            // `up` never reboots every control plane at once (siderolabs/talos v1.13.9
+            // internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go, ApplyConfiguration: NO_REBOOT
+            // checks CanApplyImmediate except in maintenance mode, where the first install proceeds as usual).
+            applyMode: applyModeNoReboot,
             timeouts: { create: slowOperation, update: slowOperation },
           },
           // Apply reads nothing back from the node, so a new VM must force a new apply (T8).
@@ -110,28 +116,27 @@ export class TalosCluster extends pulumi.ComponentResource {
     if (bootstrapVm === undefined || bootstrapApply === undefined) {
       throw new pulumi.ResourceError(`bootstrap node ${bootstrapNode.name} has no VM`, this);
     }
-    // Bootstrap runs once per etcd; re-running it against a live member fails (T4).
+    // Bootstrap is once per cluster. Talos answers a second one with AlreadyExists "etcd data directory is not
+    // empty" (siderolabs/talos v1.13.9 internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go), and
+    // the provider retries every error but InvalidArgument until its timeout (siderolabs/terraform-provider-talos
+    // v0.11.0 pkg/talos/talos_machine_bootstrap_resource.go, Create). A new VM for the first control plane only
+    // needs a new bootstrap when it is the only one: otherwise it joins the etcd the others still run.
     const bootstrap = new talos.machine.Bootstrap(
       `${name}-bootstrap`,
       { clientConfiguration, node: bootstrapNode.address, endpoint: bootstrapNode.address, timeouts: { create: slowOperation } },
-      { parent: this, dependsOn: [bootstrapApply], replaceWith: [bootstrapVm] },
+      { parent: this, dependsOn: [bootstrapApply], replaceWith: bootstrapReplacedWith(derived, bootstrapVm) },
     );
 
     const controlPlaneAddresses = derived.controlPlanes.map((n) => n.address);
+    const controlPlaneApplies = derived.controlPlanes.map((n) => applies.get(n.name)).filter((a) => a !== undefined);
     // A preview must never block on a live cluster (or fail for want of one), so only a real run waits.
     const healthy: pulumi.Input<pulumi.Resource[]> = pulumi.runtime.isDryRun()
       ? [bootstrap]
       : talos.cluster
-          .getHealthOutput(
-            {
-              clientConfiguration,
-              controlPlaneNodes: controlPlaneAddresses,
-              workerNodes: derived.workers.map((n) => n.address),
-              endpoints: controlPlaneAddresses,
-              timeouts: { read: slowOperation },
-            },
-            { parent: this, dependsOn: [bootstrap, ...applies.values()] },
-          )
+          .getHealthOutput(controlPlaneHealthArgs(clientConfiguration, controlPlaneAddresses, slowOperation), {
+            parent: this,
+            dependsOn: [bootstrap, ...controlPlaneApplies],
+          })
           .apply((): pulumi.Resource[] => [bootstrap]);
 
     const kubeconfig = new talos.cluster.Kubeconfig(

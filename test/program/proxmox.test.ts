@@ -101,3 +101,23 @@ describe("Proxmox layer with nodes on two hosts", async () => {
     ).toEqual([800, 801, 802, 803, 804]);
   });
 });
+
+describe("Proxmox layer with the ISO on storage shared by both hosts", async () => {
+  const settings = multiNodeSettings(5);
+  settings["proxmox"] = { ...(settings["proxmox"] as object), isoDatastore: "cephfs", isoDatastoreShared: true };
+  const run = await runExample({ settings });
+
+  it("downloads the ISO once, on proxmox.node, and boots every VM on either host from it", () => {
+    // A second download of the same file name to the same shared storage fails with "File already exists in
+    // the datastore": overwrite_unmanaged defaults to false (bpg/terraform-provider-proxmox v0.111.1
+    // fwprovider/nodes/resource_download_file.go, Create).
+    const iso = run.one(types.iso);
+    expect(iso.inputs).toMatchObject({ nodeName: "pve", datastoreId: "cephfs" });
+    const vms = run.ofType(types.vm);
+    expect(new Set(vms.map((v) => v.inputs["nodeName"]))).toEqual(new Set(["pve", "pve2"]));
+    for (const vm of vms) {
+      expect(vm.dependencies).toContain(iso.urn);
+      expect((vm.inputs["cdrom"] as { fileId: string }).fileId).toBe(`cephfs:iso/${String(iso.inputs["fileName"])}`);
+    }
+  });
+});
