@@ -53,8 +53,9 @@ describe("the latency model and critical path", async () => {
     const serial: ProgramRun = {
       ...ten,
       registrations: ten.registrations.map((r) => {
+        // Each VM waits for the next, so the first control plane's VM (which bootstrap waits for) comes last.
         const index = vms.findIndex((v) => v.urn === r.urn);
-        return index > 0 ? { ...r, dependencies: [...r.dependencies, vms[index - 1]!.urn] } : r;
+        return index >= 0 && index < vms.length - 1 ? { ...r, dependencies: [...r.dependencies, vms[index + 1]!.urn] } : r;
       }),
     };
     const est = estimate(serial, latencyModel, "connect");
