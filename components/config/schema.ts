@@ -146,7 +146,11 @@ export const settingsSchema = z.strictObject({
   onePassword: onePasswordSchema,
 });
 
-const agePattern = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
+/**
+ * An age identity: X25519 (`AGE-SECRET-KEY-1…`) or the post-quantum hybrid of age 1.3 / sops 3.12
+ * (`AGE-SECRET-KEY-PQ-1…`), both Bech32 with 58 data characters; the age-encryption package decrypts both.
+ */
+const agePattern = /^AGE-SECRET-KEY-(PQ-)?1[02-9AC-HJ-NP-Z]{58}$/;
 export const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
@@ -177,7 +181,7 @@ export const secretSchemas = {
     error: "must be a Proxmox API token as USER@REALM!TOKENID=UUID (Datacenter > Permissions > API Tokens)",
   }),
   sopsAgeKey: z.string().regex(agePattern, {
-    error: "must be one age identity, AGE-SECRET-KEY-1 followed by 58 characters (the private line of `age-keygen`)",
+    error: "must be one age identity, AGE-SECRET-KEY-1 or AGE-SECRET-KEY-PQ-1 followed by 58 characters (the private line of `age-keygen`)",
   }),
   fluxGitToken: z.string().min(1).optional(),
   fluxSshKey: z

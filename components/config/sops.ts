@@ -1,83 +1,85 @@
 /**
- * Preflight for SOPS with age: derive the cluster's public recipient from the
- * stack's identity, and prove that every `*.sops.yaml` in a local checkout of
- * the GitOps repository can be opened by it, before Flux ever tries.
+ * Preflight for SOPS with age: derive the cluster's public recipient from the stack's identity,
+ * and prove that every encrypted file in a local checkout of the GitOps repository can be opened
+ * by it and holds no plaintext secret, before Flux ever tries. The metadata is read by
+ * components/lib/sops.ts, the same reader `npm run doctor` and the template's sops-guard use.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-
-import { parse as parseYaml } from "yaml";
+import { guardProblems, type KeyGroup, scanDirectory, type SopsFile } from "../lib/sops";
 
 // age-encryption is an ES module; this program is CommonJS, so it is loaded on demand.
 const loadAge = () => import("age-encryption");
 
-/** The `age1…` recipient of an `AGE-SECRET-KEY-1…` identity; throws when the identity is malformed. */
+/**
+ * The `age1…` (or post-quantum `age1pq1…`) recipient of an `AGE-SECRET-KEY-1…` /
+ * `AGE-SECRET-KEY-PQ-1…` identity; throws when the identity is malformed.
+ */
 export async function ageRecipientOf(identity: string): Promise<string> {
   const age = await loadAge();
   return age.identityToRecipient(identity);
 }
 
-interface AgeStanza {
-  recipient: string;
-  enc: string;
+/** The age recipients a `.sops.yaml` creation rule names: `age` (comma-separated string or list) and `key_groups[].age`. */
+export function ruleRecipients(rule: unknown): string[] {
+  if (typeof rule !== "object" || rule === null) return [];
+  const split = (value: unknown): string[] =>
+    typeof value === "string" ? value.split(/[,\s]+/).filter((s) => s !== "") : Array.isArray(value) ? value.flatMap(split) : [];
+  const { age, key_groups: groups } = rule as { age?: unknown; key_groups?: unknown };
+  const fromGroups = Array.isArray(groups)
+    ? groups.flatMap((g: unknown) => (typeof g === "object" && g !== null ? split((g as { age?: unknown }).age) : []))
+    : [];
+  return [...split(age), ...fromGroups];
 }
 
-function ageStanzas(document: unknown): AgeStanza[] | undefined {
-  if (typeof document !== "object" || document === null || !("sops" in document)) return undefined;
-  const { sops } = document;
-  if (typeof sops !== "object" || sops === null || !("age" in sops) || !Array.isArray(sops.age)) return [];
-  return sops.age.filter(
-    (s: unknown): s is AgeStanza =>
-      typeof s === "object" && s !== null && typeof (s as AgeStanza).recipient === "string" && typeof (s as AgeStanza).enc === "string",
-  );
-}
-
-async function opens(stanza: AgeStanza, identity: string): Promise<boolean> {
+async function opensGroup(group: KeyGroup, identity: string): Promise<boolean> {
   const age = await loadAge();
-  const decrypter = new age.Decrypter();
-  decrypter.addIdentity(identity);
-  try {
-    await decrypter.decrypt(age.armor.decode(stanza.enc));
-    return true;
-  } catch {
-    return false;
+  for (const stanza of group.age) {
+    const decrypter = new age.Decrypter();
+    decrypter.addIdentity(identity);
+    try {
+      await decrypter.decrypt(age.armor.decode(stanza.enc));
+      return true;
+    } catch {
+      // not this stanza's recipient; try the next
+    }
   }
+  return false;
 }
 
-async function sopsFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map(async (entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return [".git", "node_modules"].includes(entry.name) ? [] : sopsFiles(path);
-      // `.sops.yaml` itself is the SOPS config file, not an encrypted one.
-      return entry.isFile() && entry.name.endsWith(".sops.yaml") && entry.name !== ".sops.yaml" ? [path] : [];
-    }),
-  );
-  return nested.flat().sort();
+const describeGroup = (group: KeyGroup) => [...group.age.map((s) => s.recipient), ...group.others].join(", ") || "no key";
+
+/** Why `identity` cannot open `file`, naming its recipients, or undefined when it can. */
+async function undecryptable(file: SopsFile, identity: string, recipient: string): Promise<string | undefined> {
+  const many = file.documents.length > 1;
+  for (const [index, { metadata }] of file.documents.entries()) {
+    if (metadata === undefined) continue;
+    const opened = await Promise.all(metadata.groups.map((group) => opensGroup(group, identity)));
+    if (opened.filter(Boolean).length >= metadata.threshold) continue;
+    const where = many ? `${file.name} (document ${index + 1})` : file.name;
+    const fix = `add ${recipient} to .sops.yaml and run \`sops updatekeys ${file.name}\``;
+    if (metadata.groups.length <= 1) {
+      const keys = metadata.groups[0] ? describeGroup(metadata.groups[0]) : "no key";
+      const listed = metadata.groups[0]?.age.length ? keys : `${keys} and no age recipient`;
+      return `${where} is encrypted for ${listed}, not for this stack's key ${recipient}; ${fix}`;
+    }
+    const groups = metadata.groups.map((g, i) => `[${i + 1}] ${describeGroup(g)}`).join("; ");
+    return `${where} needs ${metadata.threshold} of its ${metadata.groups.length} key groups (${groups}), and this stack's key ${recipient} opens ${opened.filter(Boolean).length}; Flux holds only that age key, so ${fix} in every group, or use one key group`;
+  }
+  return undefined;
 }
 
 /**
- * One message per `*.sops.yaml` under `checkout` that `identity` cannot
- * decrypt, naming the file and the recipients it was encrypted for.
+ * One message per problem in the checkout: a file the identity cannot decrypt (YAML, JSON, dotenv,
+ * INI or binary, every document, key groups with their Shamir threshold), a file that cannot be
+ * read, and everything the guardrail finds (plaintext values, stray Secrets, unencrypted
+ * `*.sops.*` files).
  */
 export async function undecryptableSopsFiles(checkout: string, identity: string): Promise<string[]> {
   const recipient = await ageRecipientOf(identity);
-  const problems: string[] = [];
-  for (const path of await sopsFiles(checkout)) {
-    const name = relative(checkout, path);
-    const stanzas = ageStanzas(parseYaml(await readFile(path, "utf8")));
-    if (stanzas === undefined) {
-      problems.push(`${name} is not SOPS-encrypted (no sops metadata); encrypt it with \`sops --encrypt --in-place ${name}\``);
-      continue;
-    }
-    const results = await Promise.all(stanzas.map((s) => opens(s, identity)));
-    if (!results.includes(true)) {
-      const recipients = stanzas.map((s) => s.recipient).join(", ") || "no age recipient";
-      problems.push(
-        `${name} is encrypted for ${recipients}, not for this stack's key ${recipient}; add ${recipient} to .sops.yaml and run \`sops updatekeys ${name}\``,
-      );
-    }
+  const scan = await scanDirectory(checkout);
+  const locked: string[] = [];
+  for (const file of scan.files.filter((f) => f.encrypted)) {
+    const problem = await undecryptable(file, identity, recipient);
+    if (problem !== undefined) locked.push(problem);
   }
-  return problems;
+  return [...scan.problems, ...locked, ...guardProblems(scan.files)].sort();
 }

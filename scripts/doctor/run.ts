@@ -10,7 +10,7 @@ import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
 import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
 import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
-import { checkSopsRecipients } from "./sops";
+import { checkSopsFiles, checkSopsRecipients } from "./sops";
 import { type CheckResult, fail, formatResult } from "./types";
 
 export interface DoctorDeps {
@@ -100,6 +100,11 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
       results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "homelab:flux.localCheckout"));
     } else {
       skipped.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+    }
+    if (checkout !== undefined) {
+      results.push(await checkSopsFiles(secrets.sopsAgeKey, isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout)));
+    } else {
+      skipped.push("sops files (no homelab:flux.localCheckout)");
     }
 
     results.push(...checkOnePassword(settings.onePassword.mode, secrets));

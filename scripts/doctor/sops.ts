@@ -1,27 +1,17 @@
 /**
- * The age identity against `.sops.yaml`: every creation rule must list the
- * stack's recipient, or files encrypted by that rule are unreadable to Flux.
+ * The age identity against the GitOps checkout: every `.sops.yaml` creation rule must list the
+ * stack's recipient, or files encrypted by that rule are unreadable to Flux; and every encrypted
+ * file must open with it and hold no plaintext secret. Both read SOPS metadata through the one
+ * implementation the program's preflight uses (components/config/sops.ts, components/lib/sops.ts).
  */
 import { readFile } from "node:fs/promises";
 
 import { parse as parseYaml } from "yaml";
 
-import { ageRecipientOf } from "../../components/config/sops";
+import { ageRecipientOf, ruleRecipients, undecryptableSopsFiles } from "../../components/config/sops";
 import { type CheckResult, fail, pass } from "./types";
 
 const name = "sops recipients";
-
-/** The age recipients a creation rule names: `age` (comma-separated string or list) and `key_groups[].age`. */
-export function ruleRecipients(rule: unknown): string[] {
-  if (typeof rule !== "object" || rule === null) return [];
-  const split = (value: unknown): string[] =>
-    typeof value === "string" ? value.split(/[,\s]+/).filter((s) => s !== "") : Array.isArray(value) ? value.flatMap(split) : [];
-  const { age, key_groups: groups } = rule as { age?: unknown; key_groups?: unknown };
-  const fromGroups = Array.isArray(groups)
-    ? groups.flatMap((g: unknown) => (typeof g === "object" && g !== null ? split((g as { age?: unknown }).age) : []))
-    : [];
-  return [...split(age), ...fromGroups];
-}
 
 function describeRule(rule: unknown, index: number): string {
   const regex = typeof rule === "object" && rule !== null ? (rule as { path_regex?: unknown }).path_regex : undefined;
@@ -74,4 +64,26 @@ export async function checkSopsRecipients(identity: string, sopsConfigPath: stri
     );
   }
   return pass(name, `all ${ruleList.length} creation rule${ruleList.length === 1 ? "" : "s"} of ${sopsConfigPath} list ${recipient}`);
+}
+
+/** The program's preflight over the checkout, as a doctor line: the same messages `pulumi up` would stop with. */
+export async function checkSopsFiles(identity: string, checkout: string): Promise<CheckResult> {
+  const files = "sops files";
+  let problems: string[];
+  try {
+    problems = await undecryptableSopsFiles(checkout, identity);
+  } catch (error) {
+    return fail(
+      files,
+      `cannot read ${checkout}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      "point homelab:flux.localCheckout at a clone of the GitOps repository",
+    );
+  }
+  if (problems.length > 0) {
+    return fail(files, problems.join("; "), "fix each file as its message says; `pulumi up` stops on the same problems");
+  }
+  return pass(
+    files,
+    `every encrypted file in ${checkout} opens with ${await ageRecipientOf(identity)}, and no Secret value is in plaintext`,
+  );
 }

@@ -85,6 +85,14 @@ describe("SOPS preflight", async () => {
     expect(run.registrations.length).toBeGreaterThan(10);
   });
 
+  it("accepts a post-quantum age identity (AGE-SECRET-KEY-PQ-1…) and exports its age1pq1 recipient", async () => {
+    const age = await import("age-encryption");
+    const secrets = { ...connectSecrets(await generateSecrets()), sopsAgeKey: await age.generateHybridIdentity() };
+    const run = await runExample({ secrets });
+    expect(String(run.outputs["ageRecipient"]?.value)).toMatch(/^age1pq1/);
+    expect(run.outputs["ageRecipient"]?.value).toBe(await recipientOf(secrets.sopsAgeKey));
+  });
+
   it("names a checkout that does not exist", async () => {
     const settings = singleNodeSettings();
     settings["flux"] = { ...(settings["flux"] as object), localCheckout: join(tmpdir(), "no-such-gitops-checkout") };

@@ -1,12 +1,13 @@
-/** The age recipient check against .sops.yaml; keys are generated at test time. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+/** The doctor's SOPS checks: recipients in .sops.yaml (keys generated at test time) and the files, as the preflight sees them. */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
+import { ruleRecipients, undecryptableSopsFiles } from "../../components/config/sops";
 import { runDoctor } from "../../scripts/doctor/run";
-import { checkSopsRecipients, ruleRecipients } from "../../scripts/doctor/sops";
+import { checkSopsFiles, checkSopsRecipients } from "../../scripts/doctor/sops";
 import { closedPort, doctorStack, fakePulumi, pulumiConfigJson } from "./harness";
 
 const dirs: string[] = [];
@@ -131,5 +132,25 @@ describe("the doctor's sops check", () => {
     );
     expect(skipped.results.some((r) => r.name === "sops recipients")).toBe(false);
     expect(skipped.skipped).toContain("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+  });
+});
+
+describe("the doctor's sops files check", () => {
+  it("reports exactly what the program's preflight reports, from the same implementation", async () => {
+    const upstream = join(__dirname, "..", "fixtures", "upstream", "sops");
+    const key = readFileSync(join(upstream, "keys", "age.txt"), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("AGE-SECRET-KEY-"))!;
+    const dir = repo("creation_rules: []\n");
+    writeFileSync(join(dir, "ok.sops.yaml"), readFileSync(join(upstream, "algorithms", "age.yaml")));
+    writeFileSync(join(dir, "other.sops.yaml"), readFileSync(join(upstream, "global", "secret.yaml")));
+    writeFileSync(join(dir, "env.sops.env"), readFileSync(join(upstream, "envs", "env.env")));
+    const preflight = await undecryptableSopsFiles(dir, key);
+    expect(preflight).toHaveLength(1);
+    const result = await checkSopsFiles(key, dir);
+    expect(result).toMatchObject({ name: "sops files", ok: false, detail: preflight.join("; ") });
+
+    rmSync(join(dir, "other.sops.yaml"));
+    expect(await checkSopsFiles(key, dir)).toMatchObject({ ok: true });
   });
 });
