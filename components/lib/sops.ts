@@ -383,10 +383,13 @@ function encryptedFileProblems(file: SopsFile): string[] {
   return problems;
 }
 
+/** A template to copy and fill in, never listed in a kustomization: `*.example.yaml`. */
+export const isTemplate = (name: string): boolean => /\.example\.(ya?ml|json)$/.test(name);
+
 /**
  * The guardrail: every value sops would encrypt is `ENC[…]`, every data/stringData value of a
  * Secret in an encrypted file is, files named `*.sops.*` are encrypted, and no `kind: Secret`
- * sits in a plaintext manifest.
+ * sits in a plaintext manifest other than a `*.example.yaml` template.
  */
 export function guardProblems(files: SopsFile[]): string[] {
   return files.flatMap((file) => {
@@ -394,7 +397,8 @@ export function guardProblems(files: SopsFile[]): string[] {
     if (namedEncrypted(file.name)) {
       return [`${file.name} is not SOPS-encrypted (no sops metadata); encrypt it with \`sops --encrypt --in-place ${file.name}\``];
     }
-    if (!manifestFormats.slice(0, 2).includes(file.format)) return [];
+    // Templates to copy into a *.sops.yaml (the GitOps template's `*.secret.example.yaml`) hold placeholders.
+    if (!manifestFormats.slice(0, 2).includes(file.format) || isTemplate(file.name)) return [];
     return file.documents.flatMap((document, index) => {
       const manifest = (isTree(document.content) ? document.content : {}) as Manifest;
       if (manifest.kind !== "Secret") return [];

@@ -189,6 +189,8 @@ describe("the guardrail on real sops output", () => {
       "apps/config.yaml":
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n  password: hunter2\n",
       "apps/token.sops.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: hunter2\n",
+      // A template to copy into a *.sops.yaml is not a manifest (the GitOps template's *.secret.example.yaml).
+      "apps/token.secret.example.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: REPLACE_ME\n",
     });
     expect(await sopsGuard(dir)).toEqual([
       "apps/config.yaml (document 2): Secret apps/db is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password",
