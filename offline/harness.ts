@@ -49,6 +49,13 @@ export interface InvokeRecord {
   args: Record<string, unknown>;
 }
 
+/** A `Resource.get` read-back: the engine asks the provider for an existing resource's state. */
+export interface ReadRecord {
+  type: string;
+  name: string;
+  id: string;
+}
+
 export interface StackOutput {
   value: unknown;
   secret: boolean;
@@ -58,6 +65,7 @@ export interface StackOutput {
 export interface ProgramRun {
   registrations: Registration[];
   invokes: InvokeRecord[];
+  reads: ReadRecord[];
   outputs: Record<string, StackOutput>;
   /** Every registration of a type token. */
   ofType(type: string): Registration[];
@@ -70,10 +78,14 @@ export interface RunOptions {
   config: Record<string, string>;
   secretKeys: string[];
   preview?: boolean;
+  /** With preview: the stack is already deployed (see MockOptions.deployed). */
+  deployed?: boolean;
   /** Per-token overrides of the default mock behaviour. */
   overrides?: Partial<Record<string, Behaviour>>;
   /** Seed of provider-generated values; runs with the same seed share "state". */
   seed?: string;
+  /** The program to evaluate; index.ts when absent. */
+  program?: Program;
 }
 
 type Struct = { toJavaScript(): Record<string, unknown> };
@@ -92,6 +104,11 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceWithList(): string[];
   getAdditionalsecretoutputsList(): string[];
+}
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getId(): string;
 }
 interface InvokeRequest {
   getTok(): string;
@@ -130,12 +147,18 @@ class Recorder {
   private seq = 0;
   readonly registrations: Registration[] = [];
   readonly invokes: InvokeRecord[] = [];
+  readonly reads: ReadRecord[] = [];
 
   constructor(monitor: MockMonitor) {
     const register = monitor.registerResource.bind(monitor);
     const invoke = monitor.invoke.bind(monitor);
+    const read = monitor.readResource.bind(monitor);
     monitor.registerResource = (req: RegisterRequest, callback: Callback) => register(req, this.recordRegistration(req, callback));
     monitor.invoke = (req: InvokeRequest, callback: Callback) => invoke(req, this.recordInvoke(req, callback));
+    monitor.readResource = (req: ReadRequest, callback: Callback) => {
+      this.reads.push({ type: req.getType(), name: req.getName(), id: req.getId() });
+      return read(req, callback);
+    };
   }
 
   private recordRegistration(req: RegisterRequest, callback: Callback): Callback {
@@ -200,7 +223,7 @@ interface OutputInternals {
   isSecret: Promise<boolean>;
 }
 
-type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
+export type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
 async function loadProgram(): Promise<Program> {
   const mod = (await import("../index.js")) as unknown as { default?: Program } & Program;
@@ -216,11 +239,16 @@ async function settle(): Promise<void> {
 
 async function start(options: RunOptions): Promise<{ recorder: Recorder; program: Program }> {
   const preview = options.preview ?? false;
-  const mocks = behaviours({ preview, overrides: options.overrides ?? {}, ...(options.seed ? { seed: options.seed } : {}) });
+  const mocks = behaviours({
+    preview,
+    deployed: options.deployed ?? false,
+    overrides: options.overrides ?? {},
+    ...(options.seed ? { seed: options.seed } : {}),
+  });
   await pulumi.runtime.setMocks(mocks, "homelab", "homelab", preview);
   const recorder = new Recorder(pulumi.runtime.getMonitor() as unknown as MockMonitor);
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);
-  return { recorder, program: await loadProgram() };
+  return { recorder, program: options.program ?? (await loadProgram()) };
 }
 
 /** Evaluates index.ts once with the given config; rejects with the program's error. */
@@ -239,6 +267,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
   return {
     registrations,
     invokes: recorder.invokes,
+    reads: recorder.reads,
     outputs,
     ofType: (type) => registrations.filter((r) => r.type === type),
     one: (type, suffix) => {

@@ -187,6 +187,12 @@ const callBehaviours: Record<string, Behaviour> = {
 
 export interface MockOptions {
   preview: boolean;
+  /**
+   * Preview of a stack that is already deployed and unchanged: resources answer
+   * with the state an earlier `up` left (known ids and outputs), as the engine
+   * does from the state file. Without it a preview sees a never-deployed stack.
+   */
+  deployed?: boolean;
   overrides: Partial<Record<string, Behaviour>>;
   /** Same seed, same provider-generated values: a second run sees the first run's "state". */
   seed?: string;
@@ -197,7 +203,7 @@ export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
   return {
     async newResource(args) {
       const behaviour = options.overrides[args.type] ?? resourceBehaviours[args.type];
-      if (options.preview) return { id: undefined, state: args.inputs as Inputs };
+      if (options.preview && options.deployed !== true) return { id: undefined, state: args.inputs as Inputs };
       const { id, ...outputs } = (await behaviour?.(args.inputs as Inputs, generator(seed, `${args.type}::${args.name}`))) ?? {};
       return { id: typeof id === "string" ? id : `${args.name}-id`, state: { ...(args.inputs as Inputs), ...outputs } };
     },
