@@ -38,6 +38,8 @@ export interface Registration {
   ignoreChanges: string[];
   replaceWith: string[];
   additionalSecretOutputs: string[];
+  /** Names of the resource options set that need engine support (protect, replaceWith, deletedWith, …). */
+  engineOptions: string[];
   /** Outputs the mock returned for this resource. */
   state: Record<string, unknown>;
 }
@@ -104,6 +106,33 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceWithList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getDeletebeforereplace(): boolean;
+  getDeletedwith(): string;
+  getReplaceonchangesList(): string[];
+  getHidediffsList(): string[];
+  getReplacementTrigger(): unknown;
+  getImportid(): string;
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+/** The engine-level resource options a registration sets, by their SDK names. */
+function engineOptionsOf(req: RegisterRequest): string[] {
+  const timeouts = req.getCustomtimeouts();
+  const set: [string, boolean][] = [
+    ["protect", req.getProtect()],
+    ["ignoreChanges", req.getIgnorechangesList().length > 0],
+    ["additionalSecretOutputs", req.getAdditionalsecretoutputsList().length > 0],
+    ["retainOnDelete", req.getRetainondelete()],
+    ["replaceWith", req.getReplaceWithList().length > 0],
+    ["deleteBeforeReplace", req.getDeletebeforereplace()],
+    ["deletedWith", req.getDeletedwith() !== ""],
+    ["replaceOnChanges", req.getReplaceonchangesList().length > 0],
+    ["hideDiffs", req.getHidediffsList().length > 0],
+    ["replacementTrigger", req.getReplacementTrigger() !== undefined],
+    ["import", req.getImportid() !== ""],
+    ["customTimeouts", timeouts !== undefined && [timeouts.getCreate(), timeouts.getUpdate(), timeouts.getDelete()].some((t) => t !== "")],
+  ];
+  return set.filter(([, on]) => on).map(([name]) => name);
 }
 interface ReadRequest {
   getType(): string;
@@ -188,6 +217,7 @@ class Recorder {
       ignoreChanges: req.getIgnorechangesList(),
       replaceWith: req.getReplaceWithList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      engineOptions: engineOptionsOf(req),
       state: {},
     };
     this.registrations.push(registration);

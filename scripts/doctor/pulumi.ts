@@ -35,22 +35,48 @@ export const execRunner: CommandRunner = (command, args, { timeoutMs }) =>
     child.stdin?.end();
   });
 
-/** The oldest CLI the doctor accepts: the program pins the @pulumi/pulumi SDK 3.248, and a CLI far behind its SDK is unsupported. */
-export const MIN_PULUMI_CLI = "3.200.0";
-const minimumReason = "the program's @pulumi/pulumi SDK is 3.248";
 export const installLink = "https://www.pulumi.com/docs/install/";
 
 type Version = [number, number, number];
+
+/**
+ * The first Pulumi CLI whose engine honours each resource option the program
+ * sets, from pulumi/pulumi CHANGELOG.md (read at v3.259.0). The program's
+ * options are checked against this table in test/doctor/pulumi-minimum.test.ts.
+ */
+export const engineOptionSince = {
+  /** Every 3.x engine. */
+  protect: "3.0.0",
+  ignoreChanges: "3.0.0",
+  additionalSecretOutputs: "3.0.0",
+  /** 3.25.0: "[sdk] - Add `RetainOnDelete` as a resource option." */
+  retainOnDelete: "3.25.0",
+  /**
+   * 3.207.0: "[engine] Add `ReplaceWith` resource option" (pulumi/pulumi#20693). An older engine answers
+   * SupportsFeature("replaceWith") with false (pkg/resource/deploy/source_eval.go), and the SDK then throws
+   * "The Pulumi CLI does not support the ReplaceWith option" when it registers the first config apply.
+   */
+  replaceWith: "3.207.0",
+} as const;
+
+function compareVersions(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** The oldest CLI the doctor accepts: the newest entry of engineOptionSince. */
+export const MIN_PULUMI_CLI = Object.values(engineOptionSince).reduce((newest, version) =>
+  compareVersions(parseVersion(version) as Version, parseVersion(newest) as Version) > 0 ? version : newest,
+);
+const minimumReason =
+  "its engine is the first to honour the replaceWith resource option; older ones fail the program at its first config apply";
 
 export function parseVersion(text: string): Version | undefined {
   const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
-function atLeast([major, minor, patch]: Version, [minMajor, minMinor, minPatch]: Version): boolean {
-  if (major !== minMajor) return major > minMajor;
-  if (minor !== minMinor) return minor > minMinor;
-  return patch >= minPatch;
+function atLeast(version: Version, minimum: Version): boolean {
+  return compareVersions(version, minimum) >= 0;
 }
 
 const versionTimeoutMs = 10_000;

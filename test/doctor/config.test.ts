@@ -37,17 +37,20 @@ describe("pulumi cli check", () => {
       ok: true,
       detail: `Pulumi CLI 3.248.0 (>= ${MIN_PULUMI_CLI})`,
     });
-    expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.200.0", stderr: "" }))).ok).toBe(true);
+    expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.207.0", stderr: "" }))).ok).toBe(true);
     expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v4.0.1-alpha.1", stderr: "" }))).ok).toBe(true);
   });
 
   it("fails on a CLI that is too old, naming the reason", async () => {
-    const result = await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.199.9\n", stderr: "" }));
+    // 3.206 lacks the replaceWith option: the SDK would throw at the first config apply.
+    const result = await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.206.0\n", stderr: "" }));
+    const reason =
+      "its engine is the first to honour the replaceWith resource option; older ones fail the program at its first config apply";
     expect(result).toEqual({
       name: "pulumi cli",
       ok: false,
-      detail: "Pulumi CLI 3.199.9 is older than 3.200.0, which this program needs (the program's @pulumi/pulumi SDK is 3.248)",
-      fix: "install Pulumi CLI 3.200.0 or newer (the program's @pulumi/pulumi SDK is 3.248): https://www.pulumi.com/docs/install/",
+      detail: `Pulumi CLI 3.206.0 is older than 3.207.0, which this program needs (${reason})`,
+      fix: `install Pulumi CLI 3.207.0 or newer (${reason}): https://www.pulumi.com/docs/install/`,
     });
   });
 
