@@ -28,14 +28,36 @@ const kubernetesVersion = z.string().regex(/^\d+\.\d+\.\d+$/, {
     `${JSON.stringify(issue.input)} is not a Kubernetes release; write it without the leading v, like ${versions.kubernetes}`,
 });
 
+/** What a Proxmox API URL carries beyond scheme, host and port (`the path /api2/json`), or undefined. */
+export function proxmoxEndpointExtra(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.pathname !== "/" && url.pathname !== "") return `the path ${url.pathname}`;
+  if (url.search !== "") return `the query ${url.search}`;
+  if (url.hash !== "") return `the fragment ${url.hash}`;
+  if (url.username !== "" || url.password !== "") return "credentials";
+  return undefined;
+}
+
 export const proxmoxSchema = z.strictObject({
-  endpoint: z.url({
-    protocol: /^https$/,
-    error: (issue) =>
-      issue.input === undefined
-        ? "the Proxmox API URL is required, like https://pve.example.lan:8006/"
-        : `${JSON.stringify(issue.input)} is not an https URL; use the Proxmox API address, like https://pve.example.lan:8006/`,
-  }),
+  endpoint: z
+    .url({
+      protocol: /^https$/,
+      error: (issue) =>
+        issue.input === undefined
+          ? "the Proxmox API URL is required, like https://pve.example.lan:8006/"
+          : `${JSON.stringify(issue.input)} is not an https URL; use the Proxmox API address, like https://pve.example.lan:8006/`,
+    })
+    .refine((url) => proxmoxEndpointExtra(url) === undefined, {
+      // The provider keeps only scheme, host and port and always calls <that>/api2/json (bpg/terraform-provider-proxmox
+      // v0.111.1 proxmox/api/client.go, NewConnection: `u.Path = ""`), so a path, query or credentials would be dropped.
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} has ${proxmoxEndpointExtra(String(issue.input)) ?? "more than a host"}, which the Proxmox provider drops (it calls https://<host>:<port>/api2/json itself); give only the scheme, host and port, like https://pve.example.lan:8006/`,
+    }),
   insecureSkipTlsVerify: z.boolean().default(false),
   node: z.string().regex(dnsLabel, { error: "must be the Proxmox node name as shown in the web UI, like pve" }),
   isoDatastore: z.string().min(1).default("local"),
@@ -111,6 +133,13 @@ export const fluxSchema = z.strictObject({
   path: z
     .string()
     .regex(/^(\.\/)?[\w.-]+(\/[\w.-]+)*\/?$/, { error: "must be a relative path in the repository, like clusters/homelab" })
+    // kustomize-controller joins the path to the checkout with securejoin.SecureJoin, which clamps `..` at the
+    // repository root (fluxcd/kustomize-controller v1.9.4 internal/controller/kustomization_controller.go), so a
+    // path that climbs out is silently read as another directory inside the repository.
+    .refine((path) => !path.split("/").includes(".."), {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} climbs out with "..", which Flux silently reads as a directory inside the repository; use the path from the repository root, like clusters/homelab`,
+    })
     .default("clusters/homelab"),
   /**
    * Host keys of the Git server, in known_hosts format (`ssh-keyscan <host>`); required with an ssh:// URL,

@@ -6,8 +6,9 @@
  */
 import type { Rule } from "../parsed";
 import { gitTokenNeedsHttps, sshDeployKey } from "./flux";
-import { gatewayInSubnet, nodeAddresses, subnetHostBits, vipPlacement } from "./network";
+import { endpointAddress, gatewayInSubnet, nameserverAddresses, nodeAddresses, subnetHostBits, vipPlacement } from "./network";
 import { controlPlaneQuorum, unicastMacs, uniqueNodeFields } from "./nodes";
+import { sharedIsoStorage } from "./proxmox";
 import { distinctVaults, onePasswordModeSecrets, readableCredentialsFile } from "./secrets";
 import { supportedVersions } from "./versions";
 
@@ -20,6 +21,10 @@ export const crossFieldRules: readonly Rule[] = [
   gatewayInSubnet,
   vipPlacement,
   nodeAddresses,
+  nameserverAddresses,
+  endpointAddress,
+  // proxmox
+  sharedIsoStorage,
   // versions
   supportedVersions,
   // nodes
