@@ -3,16 +3,17 @@
  * no Proxmox, no CLI, no network) with a stack config, and shows what
  * `pulumi up` would build, in what order, and how long it would take.
  *
- *   npm run plan                                  # Pulumi.homelab.yaml, documents to out/
+ *   npm run plan                                  # Pulumi.homelab.yaml (else the example), documents to out/
  *   npm run plan -- --config Pulumi.other.yaml --out /tmp/plan --latency timings.json
  *   npm run plan -- --compare Pulumi.old.yaml     # what changing to --config does (scripts/plan/impact.ts)
  *   npm run plan -- --compare-last                # ... since the last successful plan
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { ConfigError } from "../components/config";
+import { ConfigError, exampleStackFile } from "../components/config";
 import { runProgram } from "../offline/harness";
 import { knownSecrets } from "../offline/secrets";
 import { generatedDocuments } from "./plan/documents";
@@ -23,13 +24,19 @@ import { readStackConfig } from "./plan/stack-config";
 
 const { values: args } = parseArgs({
   options: {
-    config: { type: "string", default: "Pulumi.homelab.yaml" },
+    config: { type: "string" },
     out: { type: "string", default: "out" },
     latency: { type: "string" },
     compare: { type: "string" },
     "compare-last": { type: "boolean", default: false },
   },
 });
+
+/** The user's stack file; the example until they have made one (the note says so). */
+const configFile = args.config ?? (existsSync("Pulumi.homelab.yaml") ? "Pulumi.homelab.yaml" : exampleStackFile);
+if (args.config === undefined && configFile === exampleStackFile) {
+  process.stderr.write(`No Pulumi.homelab.yaml yet: planning ${exampleStackFile} (copy it to Pulumi.homelab.yaml and edit the copy).\n`);
+}
 
 /** One line per step on stderr, so stdout stays the report. */
 async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
@@ -46,19 +53,19 @@ async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function compare(oldConfig: string): Promise<void> {
-  const impact = await step(`evaluating ${oldConfig} and ${args.config}`, () =>
-    compareStackConfigs(resolve(oldConfig), resolve(args.config)),
+  const impact = await step(`evaluating ${oldConfig} and ${configFile}`, () =>
+    compareStackConfigs(resolve(oldConfig), resolve(configFile)),
   );
-  process.stdout.write(`${impactReport(impact, `Impact of changing ${oldConfig} to ${args.config}`).join("\n")}\n`);
+  process.stdout.write(`${impactReport(impact, `Impact of changing ${oldConfig} to ${configFile}`).join("\n")}\n`);
   process.exitCode = impact.exitCode;
 }
 
 async function main(): Promise<void> {
   if (args.compare !== undefined) return compare(args.compare);
   if (args["compare-last"]) return compare(lastPlanConfig);
-  const configPath = resolve(args.config);
+  const configPath = resolve(configFile);
   const outDir = resolve(args.out);
-  const offline = await step(`reading ${args.config}`, () => readStackConfig(configPath));
+  const offline = await step(`reading ${configFile}`, () => readStackConfig(configPath));
   const model: Record<string, Latency> = { ...latencyModel };
   if (args.latency) {
     const overrides = JSON.parse(await readFile(args.latency, "utf8")) as Record<string, number>;
@@ -85,7 +92,7 @@ async function main(): Promise<void> {
   });
 
   const lines = [
-    `Plan for ${args.config} (secrets replaced by throwaway values: ${offline.substituted.join(", ") || "none"})`,
+    `Plan for ${configFile} (secrets replaced by throwaway values: ${offline.substituted.join(", ") || "none"})`,
     "",
     "Layers, in order:",
     ...layerReport(run, est).map((l) => `  ${l}`),

@@ -13,7 +13,7 @@ import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfi
 
 export type { OnePasswordSettings, Settings } from "./schema";
 export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
-export { ConfigError, validateConfig } from "./validate";
+export { ConfigError, exampleStackFile, validateConfig } from "./validate";
 
 export type SecretOutputs = {
   [K in SecretKey]: undefined extends SecretValues[K] ? pulumi.Output<string> | undefined : pulumi.Output<string>;

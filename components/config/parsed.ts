@@ -21,6 +21,9 @@ import {
 
 export const namespace = "homelab";
 
+/** The example stack config: every key described, with its default. The user's own is Pulumi.<stack>.yaml. */
+export const exampleStackFile = "Pulumi.example.yaml";
+
 export interface ConfigProblem {
   /** Full config key with its path, like `homelab:nodes[0].mac`; a node's name follows its path: `homelab:nodes[3].address (talos-wk-2)`. */
   key: string;

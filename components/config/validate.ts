@@ -7,11 +7,11 @@
 import type { z } from "zod";
 
 import { type Cidr, parseCidr } from "./network";
-import { type ConfigProblem, keyNamer, namespace, parseParts } from "./parsed";
+import { type ConfigProblem, exampleStackFile, keyNamer, namespace, parseParts } from "./parsed";
 import { crossFieldRules } from "./rules";
 import { type NodeSettings, type SecretKey, secretKeys, secretSchemas, type SecretValues, type Settings, settingsSchema } from "./schema";
 
-export { type ConfigProblem, namespace } from "./parsed";
+export { type ConfigProblem, exampleStackFile, namespace } from "./parsed";
 export { credentialsFileProblem, knownHostsProblem } from "./rules";
 
 export class ConfigError extends Error {
@@ -20,7 +20,7 @@ export class ConfigError extends Error {
       [
         `The ${namespace} stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
         ...problems.map((p) => `  - ${p.key}: ${p.message}`),
-        "Fix them in Pulumi.<stack>.yaml or with `pulumi config set` (`--secret` for secrets); every key is described in Pulumi.homelab.yaml.",
+        `Fix them in Pulumi.<stack>.yaml or with \`pulumi config set\` (\`--secret\` for secrets); every key is described in ${exampleStackFile}.`,
       ].join("\n"),
     );
     this.name = "ConfigError";
@@ -70,7 +70,7 @@ function parseValue(value: string): unknown {
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type") {
     if (issue.message.includes("received undefined"))
-      return `is required (expected ${issue.expected}); see Pulumi.homelab.yaml for an example`;
+      return `is required (expected ${issue.expected}); see ${exampleStackFile} for an example`;
     return issue.expected === "boolean" ? "must be true or false" : `must be a ${issue.expected}`;
   }
   if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";
@@ -144,7 +144,7 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
       for (const unknown of issue.keys) {
         problems.push({
           key: key(String(top), [...rest, unknown]),
-          message: "is not a setting here; remove or rename it (Pulumi.homelab.yaml lists the keys)",
+          message: `is not a setting here; remove or rename it (${exampleStackFile} lists the keys)`,
         });
       }
     } else {

@@ -2,7 +2,7 @@
  * The stack config check: turn `pulumi config --show-secrets --json` into the
  * raw map the program sees, and run the program's own validation on it.
  */
-import { ConfigError, type RawConfig, validateConfig, type ValidConfig } from "../../components/config/validate";
+import { ConfigError, exampleStackFile, type RawConfig, validateConfig, type ValidConfig } from "../../components/config/validate";
 import { type CheckResult, fail, pass } from "./types";
 
 /** One entry of `pulumi config --json`: `"homelab:key": { value, secret, objectValue? }`. */
@@ -46,7 +46,7 @@ export function parseConfigJson(text: string): StackConfigJson {
 }
 
 const configFix = (stack: string) =>
-  `set it in Pulumi.${stack}.yaml or with \`pulumi config set\` (\`--secret\` for secrets); Pulumi.homelab.yaml describes every key`;
+  `set it in Pulumi.${stack}.yaml or with \`pulumi config set\` (\`--secret\` for secrets); ${exampleStackFile} describes every key`;
 
 /** One ok line, or one failing line per problem; the valid config when there is one. */
 export function checkConfig(config: StackConfigJson, stack: string): { results: CheckResult[]; valid?: ValidConfig } {

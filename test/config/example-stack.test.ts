@@ -1,4 +1,4 @@
-/** Pulumi.homelab.yaml is a complete, valid example that holds no secret. */
+/** Pulumi.example.yaml is a complete, valid example that holds no secret. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -9,7 +9,7 @@ import { validateConfig } from "../../components/config";
 import { secretKeys, settingsSchema } from "../../components/config/schema";
 import { connectSecrets, generateSecrets } from "../../offline/fixtures";
 
-const file = readFileSync(join(__dirname, "..", "..", "Pulumi.homelab.yaml"), "utf8");
+const file = readFileSync(join(__dirname, "..", "..", "Pulumi.example.yaml"), "utf8");
 const stack = parseYaml(file) as { config: Record<string, unknown> };
 
 describe("Pulumi.yaml", () => {
@@ -19,7 +19,7 @@ describe("Pulumi.yaml", () => {
   });
 });
 
-describe("Pulumi.homelab.yaml", () => {
+describe("Pulumi.example.yaml", () => {
   it("sets every setting key and no secret key", () => {
     expect(Object.keys(stack.config).sort()).toEqual(
       Object.keys(settingsSchema.shape)

@@ -95,7 +95,7 @@ describe("generated documents", async () => {
 describe("npm run plan", () => {
   it("reads an encrypted stack config without decrypting it: every secure value is replaced", async () => {
     const path = join(scratch, "Pulumi.encrypted.yaml");
-    writeFileSync(path, `${readFileSync(join(root, "Pulumi.homelab.yaml"), "utf8")}  homelab:sopsAgeKey:\n    secure: v1:abc\n`);
+    writeFileSync(path, `${readFileSync(join(root, "Pulumi.example.yaml"), "utf8")}  homelab:sopsAgeKey:\n    secure: v1:abc\n`);
     const offline = await readStackConfig(path);
     expect(offline.substituted).toEqual([
       "homelab:onePasswordConnectToken",
@@ -108,7 +108,10 @@ describe("npm run plan", () => {
 
   it("prints layers, graph and estimate, and writes the documents", async () => {
     const out = join(scratch, "out");
-    const { stdout } = await run("npx", ["tsx", "scripts/plan.ts", "--out", out], { cwd: root, timeout: 60_000 });
+    const { stdout } = await run("npx", ["tsx", "scripts/plan.ts", "--config", "Pulumi.example.yaml", "--out", out], {
+      cwd: root,
+      timeout: 60_000,
+    });
     expect(stdout).toContain("Layers, in order:");
     expect(stdout).toMatch(/1\. Proxmox VMs .*\n\s+2\. Talos cluster .*\n\s+3\. Flux with SOPS .*\n\s+4\. External Secrets/);
     expect(stdout).toMatch(/Estimated `pulumi up` on a new stack: \d+m\d\ds \(critical path\)/);
@@ -119,7 +122,7 @@ describe("npm run plan", () => {
 
   it("exits non-zero with the config problems on a bad config", async () => {
     const path = join(scratch, "Pulumi.bad.yaml");
-    writeFileSync(path, readFileSync(join(root, "Pulumi.homelab.yaml"), "utf8").replace('mac: "BC:24:11:00:00:01"', 'mac: "nope"'));
+    writeFileSync(path, readFileSync(join(root, "Pulumi.example.yaml"), "utf8").replace('mac: "BC:24:11:00:00:01"', 'mac: "nope"'));
     const failure = await run("npx", ["tsx", "scripts/plan.ts", "--config", path, "--out", join(scratch, "bad")], {
       cwd: root,
       timeout: 60_000,
