@@ -13,6 +13,7 @@ import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
+import { runExample, types } from "../support/program";
 import { crdValidator, valuesValidator } from "../support/schemas";
 import { kustomizeBuild, objectId } from "./kustomize";
 import { crdSchema, gitopsRoot, isObject, kustomizeInputs, manifests, parseYamlFiles, unknownFields } from "./manifests";
@@ -189,5 +190,44 @@ describe("Renovate", () => {
 
   it("would miss a version without its comment (the check can fail)", () => {
     expect(found("    spec:\n      chart: cert-manager\n      version: v1.21.1\n")).toEqual([]);
+  });
+});
+
+describe("PodMonitors scrape what the program installs", () => {
+  interface PodMonitor {
+    metadata: { name: string; namespace: string };
+    spec: {
+      namespaceSelector: { matchNames: string[] };
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: { port: string }[];
+    };
+  }
+  const monitors = ofKind("PodMonitor").map(({ object }) => object as unknown as PodMonitor);
+
+  // The charts label their pods app.kubernetes.io/name = chart name (no nameOverride set) and
+  // app.kubernetes.io/instance = release name ("flux-operator.selectorLabels" in
+  // controlplaneio-fluxcd/charts charts/flux-operator/templates/_helpers.tpl; "external-secrets.selectorLabels"
+  // in external-secrets/external-secrets deploy/charts/external-secrets/templates/_helpers.tpl, v2.9.0), and
+  // name the metrics container port http-metrics (flux-operator templates/deployment.yaml) and metrics
+  // (external-secrets templates/deployment.yaml).
+  it.each([
+    ["flux-operator", "http-metrics"],
+    ["external-secrets", "metrics"],
+  ])("selects the pods of the %s Helm release the program registers, on port %s", async (release, port) => {
+    const run = await runExample();
+    const registered = run.one(types.release, release).inputs as {
+      name: string;
+      chart: string;
+      namespace: string;
+      values?: Record<string, unknown>;
+    };
+    expect(registered.values?.["nameOverride"]).toBeUndefined();
+    const monitor = monitors.find((m) => m.spec.namespaceSelector.matchNames.includes(registered.namespace));
+    expect(monitor?.spec.selector.matchLabels).toEqual({
+      // An OCI chart reference ends in the chart's name.
+      "app.kubernetes.io/name": registered.chart.split("/").pop(),
+      "app.kubernetes.io/instance": registered.name,
+    });
+    expect(monitor?.spec.podMetricsEndpoints.map((e) => e.port)).toEqual([port]);
   });
 });
