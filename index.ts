@@ -15,12 +15,13 @@ import { TalosCluster } from "./components/talos";
 export = async () => {
   const { settings, derived, secrets, onePasswordCredentials, fluxGitCredentials, ageRecipient } = await loadConfig();
 
-  const machines = new TalosMachines("pve", { settings, nodes: settings.nodes, apiToken: secrets.proxmoxApiToken });
+  const machines = new TalosMachines("pve", { settings, nodes: settings.nodes, derived, apiToken: secrets.proxmoxApiToken });
   const cluster = new TalosCluster("talos", {
     settings,
     derived,
     nodes: settings.nodes,
     vms: machines.vms,
+    firewalls: machines.firewalls,
     installerImage: machines.installerImage,
     installDisk: machines.installDisk,
   });

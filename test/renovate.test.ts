@@ -37,7 +37,7 @@ describe("Renovate", () => {
   it.each([
     ["siderolabs/talos", "github-releases", versions.talos],
     ["siderolabs/kubelet", "github-releases", versions.kubernetes],
-    ["fluxcd/flux2", "github-releases", versions.fluxMinor],
+    ["fluxcd/flux2", "github-releases", versions.flux],
     ["ghcr.io/controlplaneio-fluxcd/charts/flux-operator", "docker", versions.fluxOperatorChart],
     ["external-secrets", "helm", versions.externalSecretsChart],
     ["connect", "helm", versions.onePasswordConnectChart],
@@ -48,7 +48,7 @@ describe("Renovate", () => {
   it("maps upstream tags onto the pins' format where they differ", () => {
     const extract = (dep: string) => new RegExp(found.find((m) => m["depName"] === dep)?.["extractVersion"] ?? "^$");
     expect("v1.36.4".match(extract("siderolabs/kubelet"))?.groups?.["version"]).toBe("1.36.4");
-    expect("v2.10.1".match(extract("fluxcd/flux2"))?.groups?.["version"]).toBe("2.10");
+    expect("v2.10.1".match(extract("fluxcd/flux2"))?.groups?.["version"]).toBe("2.10.1");
   });
 
   it("keeps @pulumi/pulumi on the Node 20 line", () => {

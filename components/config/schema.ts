@@ -64,6 +64,16 @@ export const proxmoxSchema = z.strictObject({
   /** The ISO storage is shared by every Proxmox host (NFS, CephFS): download the ISO once, not once per host. */
   isoDatastoreShared: z.boolean().default(false),
   vmDatastore: z.string().min(1).default("local-lvm"),
+  /**
+   * Where each VM's TPM state and EFI vars live; defaults to vmDatastore. A separate, encrypted
+   * storage keeps a stolen system disk or backup of vmDatastore from carrying the TPM that unseals it.
+   */
+  stateDatastore: z.string().min(1).optional(),
+  /** Proxmox resource pool the VMs are created in; the API token's role is granted on /pool/<pool>. */
+  pool: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, { error: "must be a Proxmox pool name (letters, digits, - _ .), like homelab" })
+    .default("homelab"),
   bridge: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, { error: "must be a Linux bridge name, like vmbr0" })
@@ -78,6 +88,25 @@ export const networkSchema = z.strictObject({
   nameservers: z.array(ipv4("a nameserver")).min(1, { error: "list at least one nameserver" }).default(["1.1.1.1", "9.9.9.9"]),
   /** `static`: Talos sets the address itself; `dhcp`: the address is a DHCP reservation for the node's MAC. */
   mode: z.enum(["static", "dhcp"], { error: 'must be "static" or "dhcp"' }).default("static"),
+  /** 802.1Q tag for the VMs' NIC on the bridge (a dedicated node VLAN); untagged when unset. */
+  vlan: z
+    .int({ error: "must be a VLAN id from 1 to 4094" })
+    .min(1, { error: "must be a VLAN id from 1 to 4094" })
+    .max(4094, {
+      error: "must be a VLAN id from 1 to 4094",
+    })
+    .optional(),
+  /**
+   * Subnets besides the node subnet that may reach the Talos API (50000) and the Kubernetes API (6443):
+   * where you run `pulumi up`, talosctl and kubectl. Every other port and source is dropped.
+   */
+  adminSubnets: z
+    .array(
+      z.string().regex(cidrPattern, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not an IPv4 CIDR; write it like 192.168.20.0/24`,
+      }),
+    )
+    .default([]),
 });
 
 export const clusterSchema = z.strictObject({
@@ -150,6 +179,33 @@ export const fluxSchema = z.strictObject({
   localCheckout: z.string().min(1).optional(),
 });
 
+const labelKey = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([\w.-]{0,61}[A-Za-z0-9])?)?$/;
+
+/** The label that admits a namespace to the `onepassword` ClusterSecretStore unless the config says otherwise. */
+export const defaultStoreNamespaceLabel = { "homelab.secrets/onepassword": "allowed" } as const;
+
+/**
+ * Which namespaces may use the `onepassword` ClusterSecretStore (its `spec.conditions`): namespaces
+ * carrying every label of `matchLabels`, or named in `names`.
+ */
+const storeNamespacesSchema = z
+  .strictObject({
+    matchLabels: z
+      .record(
+        z.string().regex(labelKey, { error: "must be a Kubernetes label key, like homelab.secrets/onepassword" }),
+        z.string().regex(labelValue, { error: "must be a Kubernetes label value, like allowed" }),
+      )
+      .optional(),
+    names: z.array(z.string().regex(dnsLabel, { error: "must be a namespace name, like apps" })).optional(),
+  })
+  // ESO lets every namespace use a ClusterSecretStore without conditions
+  // (pkg/controllers/secretstore/client_manager.go shouldProcessSecret, external-secrets v2.9.0).
+  .refine((allowed) => Object.keys(allowed.matchLabels ?? {}).length > 0 || (allowed.names ?? []).length > 0, {
+    error: "set matchLabels or names: a store with no condition is open to every namespace",
+  })
+  .default({ matchLabels: { ...defaultStoreNamespaceLabel } });
+
 export const onePasswordSchema = z.discriminatedUnion(
   "mode",
   [
@@ -157,10 +213,12 @@ export const onePasswordSchema = z.discriminatedUnion(
       mode: z.literal("connect"),
       /** Vaults in priority order: the first is searched first. */
       vaults: z.array(z.string().min(1)).min(1, { error: "list at least one vault the Connect token can read" }),
+      allowedNamespaces: storeNamespacesSchema,
     }),
     z.strictObject({
       mode: z.literal("sdk"),
       vault: z.string({ error: "the vault the service account reads is required" }).min(1),
+      allowedNamespaces: storeNamespacesSchema,
     }),
   ],
   { error: 'must be "connect" (1Password Connect server) or "sdk" (service-account token, no Connect server)' },

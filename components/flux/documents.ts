@@ -118,7 +118,7 @@ export function fluxInstance(flux: Settings["flux"], withPullSecret: boolean): F
     kind: "FluxInstance",
     metadata: { name: fluxInstanceName, namespace: fluxNamespace, annotations: waitForReady(fluxInstanceTimeoutSeconds) },
     spec: {
-      distribution: { version: `${versions.fluxMinor}.x`, registry: "ghcr.io/fluxcd" },
+      distribution: { version: versions.flux, registry: "ghcr.io/fluxcd" },
       components: ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"],
       cluster: { type: "kubernetes", networkPolicy: true, domain: "cluster.local" },
       // `wait` defaults to true (api/v1/fluxinstance_types.go, GetWait), and then the operator health-checks

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { Settings } from "../config";
+import { restrictedNamespace } from "../lib/kubernetes";
 import {
   fluxInstance,
   fluxNamespace,
@@ -39,7 +40,7 @@ export class Flux extends pulumi.ComponentResource {
     // Deleting the FluxInstance uninstalls Flux and its CRDs (F2): a forced replace fails instead.
     const kept = { parent: this, provider: args.provider, retainOnDelete: true };
 
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: fluxNamespace } }, kept);
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, restrictedNamespace(fluxNamespace), kept);
     const inNamespace = { parent: this, provider: args.provider, dependsOn: [namespace] };
 
     const sopsAge = new k8s.core.v1.Secret(

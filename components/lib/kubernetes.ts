@@ -21,3 +21,22 @@ export interface PinnedChart {
   version: string;
   repository?: string;
 }
+
+/**
+ * Pod Security Admission labels for a namespace whose pods all meet the
+ * `restricted` standard: enforced, and audited and warned at the same level so
+ * a chart upgrade that loosens a pod shows up before it is refused.
+ */
+export function restrictedPodSecurity(): Record<string, string> {
+  return Object.fromEntries(
+    ["enforce", "audit", "warn"].flatMap((mode) => [
+      [`pod-security.kubernetes.io/${mode}`, "restricted"],
+      [`pod-security.kubernetes.io/${mode}-version`, "latest"],
+    ]),
+  );
+}
+
+/** A namespace the program creates: every one of them runs only `restricted`-compliant pods. */
+export function restrictedNamespace(name: string): { metadata: ObjectMeta } {
+  return { metadata: { name, labels: restrictedPodSecurity() } };
+}

@@ -15,9 +15,12 @@ export const versions = {
   /** flux-operator Helm chart (controlplaneio-fluxcd/charts). */
   // renovate: datasource=docker depName=ghcr.io/controlplaneio-fluxcd/charts/flux-operator
   fluxOperatorChart: "0.58.1",
-  /** Flux minor release the FluxInstance installs (as `2.9.x`: the operator follows its patch releases). */
-  // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>\d+\.\d+)\.\d+$
-  fluxMinor: "2.9",
+  /**
+   * Flux release the FluxInstance installs, exact: a `2.9.x` range would let the operator roll out
+   * patch releases on its own, outside review (the CRDs in test/fixtures/schemas are from 2.9.4).
+   */
+  // renovate: datasource=github-releases depName=fluxcd/flux2 extractVersion=^v(?<version>.+)$
+  flux: "2.9.4",
   /** External Secrets Operator Helm chart (charts.external-secrets.io). */
   // renovate: datasource=helm depName=external-secrets registryUrl=https://charts.external-secrets.io
   externalSecretsChart: "2.9.0",

@@ -7,12 +7,13 @@ import * as proxmox from "@pulumi/proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
-import type { ClusterNode, Settings } from "../config";
-import { isoFileName, isoHost, schematicDocument, systemDisk, vmArgs } from "./documents";
+import type { ClusterNode, Derived, Settings } from "../config";
+import { isoFileName, isoHost, schematicDocument, systemDisk, vmArgs, vmFirewall } from "./documents";
 
 export interface TalosMachinesArgs {
   settings: Pick<Settings, "proxmox" | "cluster">;
   nodes: ClusterNode[];
+  derived: Derived;
   apiToken: pulumi.Input<string>;
 }
 
@@ -25,6 +26,8 @@ export const vmIgnoreChanges = ["disks[0].speed"];
 export class TalosMachines extends pulumi.ComponentResource {
   /** One VM per node, by node name. Protected: replacing one loses its vTPM and sealed disk keys. */
   public readonly vms: Record<string, proxmox.VmLegacy>;
+  /** Each VM's firewall, by node name: in force once these exist, so a config is sent after them. */
+  public readonly firewalls: Record<string, pulumi.Resource[]>;
   public readonly schematicId: pulumi.Output<string>;
   /** Secure Boot installer of the same schematic and version as the ISO (T6). */
   public readonly installerImage: pulumi.Output<string>;
@@ -84,6 +87,24 @@ export class TalosMachines extends pulumi.ComponentResource {
           ignoreChanges: vmIgnoreChanges,
         });
         return [node.name, vm];
+      }),
+    );
+    this.firewalls = Object.fromEntries(
+      args.nodes.map((node) => {
+        const vm = this.vms[node.name];
+        if (vm === undefined) throw new pulumi.ResourceError(`no VM for node ${node.name}`, this);
+        const firewall = vmFirewall(node, args.settings, args.derived);
+        const target = { nodeName: node.proxmoxNode, vmId: node.vmId };
+        const onVm = { parent: this, provider, dependsOn: [vm] };
+        const ipfilter = new proxmox.firewall.IpsetLegacy(`${name}-${node.name}-ipfilter`, { ...target, ...firewall.ipfilter }, onVm);
+        const rules = new proxmox.firewall.RulesLegacy(`${name}-${node.name}-rules`, { ...target, ...firewall.rules }, onVm);
+        // Enabled last: with ipfilter on and no set yet, Proxmox would drop every address the VM sends from.
+        const options = new proxmox.firewall.OptionsLegacy(
+          `${name}-${node.name}-firewall`,
+          { ...target, ...firewall.options },
+          { parent: this, provider, dependsOn: [vm, ipfilter, rules] },
+        );
+        return [node.name, [options]];
       }),
     );
     this.schematicId = schematic.id;

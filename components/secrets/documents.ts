@@ -26,10 +26,31 @@ export const connectChart: PinnedChart = {
   version: versions.onePasswordConnectChart,
 };
 
-/** ESO installs its own CRDs; only `external-secrets.io/v1` is served from 0.17 on (E1). */
-export function externalSecretsValues(): Record<string, unknown> {
+export interface ExternalSecretsFeatures {
+  /**
+   * Process PushSecrets (writes from the cluster into a provider). Only a feature that writes, such as
+   * a disaster-recovery backup with its own narrowly scoped store, turns this on.
+   */
+  pushSecrets: boolean;
+}
+
+/**
+ * ESO installs its own CRDs; only `external-secrets.io/v1` is served from 0.17 on (E1).
+ *
+ * Hardened against the chart's defaults (deploy/charts/external-secrets/values.yaml and
+ * templates/rbac.yaml, external-secrets v2.9.0): PushSecret and ClusterPushSecret
+ * processing off unless a feature writes (`processPushSecret`,
+ * `processClusterPushSecret`; the chart refuses ClusterPushSecret without PushSecret,
+ * templates/_helpers.tpl), and its ClusterRoles no longer aggregated into the built-in
+ * view/edit/admin roles (`rbac.aggregateTo*`), so a namespace `edit` binding does not
+ * grant ExternalSecret rights.
+ */
+export function externalSecretsValues(features: ExternalSecretsFeatures = { pushSecrets: false }): Record<string, unknown> {
   return {
     installCRDs: true,
+    processPushSecret: features.pushSecrets,
+    processClusterPushSecret: false,
+    rbac: { create: true, aggregateToView: false, aggregateToEdit: false, aggregateToAdmin: false },
     webhook: { create: true },
     certController: { create: true },
     // Feeds the ESO alerts in gitops/monitoring once the Prometheus Operator is there; skipped until then.
@@ -51,14 +72,87 @@ export function connectValues(): Record<string, unknown> {
   };
 }
 
+/** Port the Connect API container listens on (chart value connect.api.httpPort). */
+export const connectApiPort = 8080;
+
 /** In-cluster URL of the Connect API (chart service `onepassword-connect`, port 8080). */
-export const connectHost = `http://onepassword-connect.${connectNamespace}.svc.cluster.local:8080`;
+export const connectHost = `http://onepassword-connect.${connectNamespace}.svc.cluster.local:${connectApiPort}`;
+
+/** Selector labels of the ESO controller pods of release `external-secrets` (chart templates/_helpers.tpl, v2.9.0). */
+export const externalSecretsControllerLabels = {
+  "app.kubernetes.io/name": "external-secrets",
+  "app.kubernetes.io/instance": "external-secrets",
+} as const;
+
+export interface NetworkPolicy {
+  apiVersion: "networking.k8s.io/v1";
+  kind: "NetworkPolicy";
+  metadata: ObjectMeta;
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes: "Ingress"[];
+    ingress: {
+      from: { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } }[];
+      ports: { protocol: "TCP"; port: number }[];
+    }[];
+  };
+}
+
+/**
+ * Only the ESO controller reaches Connect: every pod of the Connect namespace
+ * accepts the API port from the controller pods and nothing else. Kubelet
+ * probes from the node stay allowed (NetworkPolicy never blocks a pod's own node).
+ */
+export function connectNetworkPolicy(): NetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "connect-from-external-secrets", namespace: connectNamespace },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": externalSecretsNamespace } },
+              podSelector: { matchLabels: { ...externalSecretsControllerLabels } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: connectApiPort }],
+        },
+      ],
+    },
+  };
+}
 
 export interface ClusterSecretStore {
   apiVersion: "external-secrets.io/v1";
   kind: "ClusterSecretStore";
   metadata: ObjectMeta;
-  spec: { provider: Record<string, unknown> };
+  spec: { provider: Record<string, unknown>; conditions: StoreCondition[] };
+}
+
+/** A ClusterSecretStore condition (eso-clustersecretstore.crd.yaml, spec.conditions[]). */
+export interface StoreCondition {
+  namespaceSelector?: { matchLabels: Record<string, string> };
+  namespaces?: string[];
+}
+
+/**
+ * The namespaces that may use the store. ESO admits a namespace when any
+ * condition's selector or name matches it, and admits every namespace when
+ * there is no condition (shouldProcessSecret in
+ * pkg/controllers/secretstore/client_manager.go, external-secrets v2.9.0).
+ */
+export function storeConditions(allowed: OnePasswordSettings["allowedNamespaces"]): StoreCondition[] {
+  const conditions: StoreCondition[] = [];
+  if (allowed.matchLabels !== undefined && Object.keys(allowed.matchLabels).length > 0) {
+    conditions.push({ namespaceSelector: { matchLabels: allowed.matchLabels } });
+  }
+  if (allowed.names !== undefined && allowed.names.length > 0) conditions.push({ namespaces: allowed.names });
+  if (conditions.length === 0) throw new Error("the onepassword store needs at least one namespace condition");
+  return conditions;
 }
 
 /** Vault name to priority, 1 first, in the order the config lists them. */
@@ -91,6 +185,6 @@ export function clusterSecretStore(onePassword: OnePasswordSettings): ClusterSec
     apiVersion: "external-secrets.io/v1",
     kind: "ClusterSecretStore",
     metadata: { name: clusterSecretStoreName, annotations: waitForReady(300) },
-    spec: { provider },
+    spec: { provider, conditions: storeConditions(onePassword.allowedNamespaces) },
   };
 }

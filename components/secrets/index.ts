@@ -7,12 +7,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { OnePasswordCredentials, OnePasswordSettings } from "../config";
-import type { PinnedChart } from "../lib/kubernetes";
+import { type PinnedChart, restrictedNamespace } from "../lib/kubernetes";
 import {
   clusterSecretStore,
   connectChart,
   connectCredentialsSecret,
   connectNamespace,
+  connectNetworkPolicy,
   connectValues,
   externalSecretsChart,
   externalSecretsNamespace,
@@ -24,6 +25,11 @@ export interface ExternalSecretsArgs {
   onePassword: OnePasswordSettings;
   credentials: OnePasswordCredentials;
   provider: k8s.Provider;
+  /**
+   * Let ESO process PushSecrets (off by default). For a feature that writes into 1Password, such as the
+   * disaster-recovery backup, which brings its own narrowly scoped store.
+   */
+  pushSecrets?: boolean;
 }
 
 export class ExternalSecrets extends pulumi.ComponentResource {
@@ -64,8 +70,14 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     // Children do not inherit a component's dependsOn; the roots of this layer's graph take it, so the
     // whole layer waits for the previous one.
     const roots = { parent: this, provider, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) };
-    const esoNamespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: externalSecretsNamespace } }, roots);
-    this.operator = release("external-secrets", externalSecretsChart, esoNamespace, externalSecretsValues(), []);
+    const esoNamespace = new k8s.core.v1.Namespace(`${name}-namespace`, restrictedNamespace(externalSecretsNamespace), roots);
+    this.operator = release(
+      "external-secrets",
+      externalSecretsChart,
+      esoNamespace,
+      externalSecretsValues({ pushSecrets: args.pushSecrets ?? false }),
+      [],
+    );
 
     const credentials = args.credentials;
     const token = secret("token", esoNamespace, {
@@ -80,14 +92,20 @@ export class ExternalSecrets extends pulumi.ComponentResource {
 
     const storeDependsOn: pulumi.Resource[] = [this.operator, token];
     if (credentials.mode === "connect") {
-      const namespace = new k8s.core.v1.Namespace(`${name}-connect-namespace`, { metadata: { name: connectNamespace } }, roots);
+      const namespace = new k8s.core.v1.Namespace(`${name}-connect-namespace`, restrictedNamespace(connectNamespace), roots);
+      // Before the server starts, so no pod can reach it while it is unguarded.
+      const policy = new k8s.networking.v1.NetworkPolicy(`${name}-connect-policy`, connectNetworkPolicy(), {
+        parent: this,
+        provider,
+        dependsOn: [namespace],
+      });
       // `data` takes base64, so the file encoded once is stored as the raw JSON the server reads (C1).
       const credentialsFile = secret("connect-credentials", namespace, {
         metadata: { name: connectCredentialsSecret.name, namespace: connectNamespace },
         type: "Opaque",
         data: { [connectCredentialsSecret.key]: pulumi.secret(credentials.credentialsBase64) },
       });
-      this.connect = release("connect", connectChart, namespace, connectValues(), [this.operator, credentialsFile]);
+      this.connect = release("connect", connectChart, namespace, connectValues(), [this.operator, credentialsFile, policy]);
       storeDependsOn.push(this.connect);
     }
 

@@ -19,6 +19,8 @@ export interface TalosClusterArgs {
   nodes: ClusterNode[];
   /** The VM of each node, by node name. */
   vms: Record<string, proxmox.VmLegacy>;
+  /** What must be in force in front of each node before its config (with the cluster keys) is sent. */
+  firewalls?: Record<string, pulumi.Resource[]>;
   installerImage: pulumi.Input<string>;
   /** Device the VMs present their system disk as. */
   installDisk: string;
@@ -105,7 +107,7 @@ export class TalosCluster extends pulumi.ComponentResource {
             timeouts: { create: slowOperation, update: slowOperation },
           },
           // Apply reads nothing back from the node, so a new VM must force a new apply (T8).
-          { parent: this, dependsOn: [vm], replaceWith: [vm] },
+          { parent: this, dependsOn: [vm, ...(args.firewalls?.[node.name] ?? [])], replaceWith: [vm] },
         ),
       );
     }

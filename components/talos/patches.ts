@@ -6,6 +6,8 @@
  * minors are those whose schema accepts them all (test/talos/schema-support.test.ts).
  */
 import type { ClusterNode, Derived, Settings } from "../config";
+import { parseCidr } from "../config/network";
+import { ingressRules } from "../lib/firewall";
 import { toYamlDocuments } from "../lib/yaml";
 
 /** The v1alpha1 main document, as far as these patches touch it. */
@@ -19,6 +21,7 @@ export interface MachineConfigPatch {
     secretboxEncryptionSecret?: string;
     allowSchedulingOnControlPlanes?: boolean;
     apiServer?: { certSANs?: string[] };
+    network?: { cni: { name: "flannel"; flannel: { kubeNetworkPoliciesEnabled: boolean } } };
   };
 }
 
@@ -67,8 +70,27 @@ export interface Layer2VIPConfig extends Versioned<"Layer2VIPConfig"> {
   link: string;
 }
 
+export interface NetworkDefaultActionConfig extends Versioned<"NetworkDefaultActionConfig"> {
+  ingress: "accept" | "block";
+}
+
+export interface NetworkRuleConfig extends Versioned<"NetworkRuleConfig"> {
+  name: string;
+  portSelector: { ports: (number | string)[]; protocol: "tcp" | "udp" };
+  ingress: { subnet: string }[];
+}
+
 export type TalosDocument =
-  MachineConfigPatch | VolumeConfig | HostnameConfig | LinkAliasConfig | LinkConfig | DHCPv4Config | ResolverConfig | Layer2VIPConfig;
+  | MachineConfigPatch
+  | VolumeConfig
+  | HostnameConfig
+  | LinkAliasConfig
+  | LinkConfig
+  | DHCPv4Config
+  | ResolverConfig
+  | Layer2VIPConfig
+  | NetworkDefaultActionConfig
+  | NetworkRuleConfig;
 
 /** A named patch: one or more documents sent as one multi-document YAML patch. */
 export interface Patch {
@@ -168,6 +190,51 @@ export function clusterPatch(derived: Derived): Patch {
 }
 
 /**
+ * 06: the host firewall. Ingress is blocked except the ports of
+ * components/lib/firewall.ts, each from the sources that need it
+ * (NetworkDefaultActionConfig + NetworkRuleConfig, siderolabs/talos v1.13.9
+ * pkg/machinery/config/types/network/rule_config.go). Until this config is
+ * applied the node is in maintenance mode without it; the Proxmox VM firewall
+ * enforces the same list from the first boot.
+ */
+export function firewallPatch(node: ClusterNode, network: Settings["cluster"]["network"], derived: Derived): Patch {
+  const rules = ingressRules({
+    role: node.role,
+    subnet: derived.subnet.text,
+    adminSubnets: network.adminSubnets.map((cidr) => parseCidr(cidr).text),
+    controlPlaneAddresses: derived.controlPlanes.map((n) => n.address),
+  });
+  return {
+    name: "06-firewall",
+    documents: [
+      { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+      ...rules.map((rule): NetworkRuleConfig => ({
+        apiVersion: "v1alpha1",
+        kind: "NetworkRuleConfig",
+        name: rule.name,
+        portSelector: { ports: rule.ports.map(([lo, hi]) => (lo === hi ? lo : `${lo}-${hi}`)), protocol: rule.protocol },
+        ingress: rule.sources.map((subnet) => ({ subnet })),
+      })),
+    ],
+  };
+}
+
+/**
+ * 07: make the default Flannel CNI enforce NetworkPolicies. Without it the
+ * policies Flux and this program create are accepted and ignored. Talos then
+ * deploys kube-network-policies next to Flannel
+ * (internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/flannel.go,
+ * hack/test/patches/flannel-netpol.yaml, siderolabs/talos v1.13.9, PR #12590);
+ * the key exists from Talos 1.13 on (website/content/v1.13/schemas/config.schema.json).
+ */
+export function networkPolicyPatch(): Patch {
+  return {
+    name: "07-network-policies",
+    documents: [{ cluster: { network: { cni: { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } } } } }],
+  };
+}
+
+/**
  * Every patch for one node, in order. Workers run no API server, so they get
  * neither the secretbox key (it stays on the machines that need it) nor the
  * API server settings.
@@ -181,12 +248,15 @@ export function nodePatches(args: {
   secretboxEncryptionSecret: string;
 }): Patch[] {
   const { node, settings, derived } = args;
-  const everyNode = [
+  const base = [
     installPatch(args.installerImage, args.installDisk),
     networkPatch(node, settings.cluster.network, derived, settings.cluster.vip),
     diskEncryptionPatch(),
   ];
-  return node.role === "controlplane" ? [...everyNode, secretboxPatch(args.secretboxEncryptionSecret), clusterPatch(derived)] : everyNode;
+  const firewall = firewallPatch(node, settings.cluster.network, derived);
+  return node.role === "controlplane"
+    ? [...base, secretboxPatch(args.secretboxEncryptionSecret), clusterPatch(derived), firewall, networkPolicyPatch()]
+    : [...base, firewall];
 }
 
 /** A patch as Talos receives it: multi-document YAML headed by a comment with its name. */

@@ -155,13 +155,13 @@ function statusError(status: number, reason: string, body: string, path: string)
       return new ProxmoxError(
         "forbidden",
         `the token lacks ${denied.privilege} on ${denied.path} (GET ${path} was forbidden)`,
-        `grant ${denied.privilege} on ${denied.path} to the token's role (README.md: the PulumiTalos role on /)`,
+        `grant README.md's role holding ${denied.privilege} on ${denied.path} to the token's user and the token`,
       );
     }
     return new ProxmoxError(
       "forbidden",
       `GET ${path} was forbidden (HTTP 403${said ? ` ${said}` : ""})`,
-      "grant the PulumiTalos role from README.md to the token's user on /; with privilege separation on, to the token as well",
+      "grant README.md's PulumiTalos* roles on their paths to the token's user and, with privilege separation on, to the token as well",
     );
   }
   return new ProxmoxError(

@@ -4,7 +4,7 @@
  * config names.
  */
 import type { ValidConfig } from "../../components/config/validate";
-import { grantedPrivileges, missingPrivileges, REQUIRED_PRIVILEGES } from "./privileges";
+import { privilegeGaps, requiredGrants } from "./privileges";
 import { createProxmoxClient, type ProxmoxClient, ProxmoxError } from "./proxmox-api";
 import { type CheckResult, fail, pass } from "./types";
 
@@ -65,19 +65,12 @@ export function checkVersion(data: unknown): CheckResult {
   return pass("proxmox version", `Proxmox VE ${version}`);
 }
 
-/** The ACL paths the program acts on; privileges on them or their ancestors count. */
-export function aclPaths(settings: ValidConfig["settings"]): string[] {
-  const { proxmox, nodes } = settings;
-  const hosts = new Set([proxmox.node, ...nodes.map((n) => n.proxmoxNode)]);
-  return [
-    "/",
-    "/vms",
-    ...[...hosts].map((h) => `/nodes/${h}`),
-    ...new Set([`/storage/${proxmox.isoDatastore}`, `/storage/${proxmox.vmDatastore}`]),
-    `/sdn/zones/localnetwork/${proxmox.bridge}`,
-  ];
-}
-
+/**
+ * The token holds exactly the privileges of README.md's roles on each path the
+ * program acts on: nothing missing, and nothing more there (a token with
+ * Sys.Modify or every VM privilege on `/` fails, so a leaked token cannot do
+ * more than this program does).
+ */
 export function checkPrivileges(data: unknown, settings: ValidConfig["settings"]): CheckResult {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return fail(
@@ -86,16 +79,37 @@ export function checkPrivileges(data: unknown, settings: ValidConfig["settings"]
       "point homelab:proxmox.endpoint at a Proxmox VE API",
     );
   }
-  const paths = aclPaths(settings);
-  const missing = missingPrivileges(grantedPrivileges(data as Record<string, Record<string, unknown>>, paths));
-  if (missing.length > 0) {
+  const gaps = privilegeGaps(data as Record<string, Record<string, unknown>>, settings);
+  if (gaps.length > 0) {
+    const rolesAt = (path: string) =>
+      requiredGrants(settings)
+        .filter((g) => g.path === path)
+        .map((g) => g.role)
+        .join(", ");
+    const problems = gaps.flatMap((gap) => [
+      ...(gap.missing.length > 0 ? [`lacks ${gap.missing.join(", ")} on ${gap.path}`] : []),
+      ...(gap.excess.length > 0 ? [`holds ${gap.excess.join(", ")} on ${gap.path} (or a parent), which the program never uses`] : []),
+    ]);
+    const missing = gaps.filter((gap) => gap.missing.length > 0);
+    const excess = gaps.filter((gap) => gap.excess.length > 0);
     return fail(
       "proxmox privileges",
-      `the token lacks ${missing.join(", ")} (looked on ${paths.join(", ")} and their parents)`,
-      `add ${missing.length === 1 ? "it" : "them"} to the token's role: \`pveum role modify PulumiTalos -append 1 -privs "${missing.join(" ")}"\` (README.md has the whole role); with privilege separation on, grant the role to the token too (\`pveum aclmod / -token '<user>!<id>' -role PulumiTalos\`)`,
+      `the token ${problems.join("; ")}`,
+      [
+        ...missing.map(
+          (gap) =>
+            `grant ${rolesAt(gap.path)} on ${gap.path} to the user and the token (\`pveum aclmod ${gap.path} -user <user> -role <role>\`, then with \`-token '<user>!<id>'\`)`,
+        ),
+        ...(excess.length > 0
+          ? [
+              `remove the broader ACLs (\`pveum acl list\`; \`pveum acldel <path> -user <user> -role <role>\`) so only README.md's roles remain on ${excess.map((gap) => gap.path).join(", ")}`,
+            ]
+          : []),
+      ].join("; "),
     );
   }
-  return pass("proxmox privileges", `all ${REQUIRED_PRIVILEGES.length} privileges of the PulumiTalos role granted`);
+  const grants = requiredGrants(settings);
+  return pass("proxmox privileges", `exactly README.md's roles: ${grants.map((g) => `${g.role} on ${g.path}`).join(", ")}`);
 }
 
 export function checkNodes(data: unknown, settings: ValidConfig["settings"]): { result: CheckResult; present: Set<string> } {

@@ -27,6 +27,9 @@ export const latencyModel: Record<string, Latency> = {
     basis:
       "allocating disk, EFI vars and TPM state on local-lvm, then start and UEFI boot of the ISO into Talos maintenance mode (the provider returns once the VM runs; the rest is counted here because apply needs the API up)",
   },
+  "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": { seconds: 1, basis: "one API call (the VM's ipfilter set)" },
+  "proxmoxve:firewall/rulesLegacy:RulesLegacy": { seconds: 1, basis: "one API call per rule, issued together" },
+  "proxmoxve:firewall/optionsLegacy:OptionsLegacy": { seconds: 1, basis: "one API call that turns the VM's firewall on" },
   "talos:machine/configurationApply:ConfigurationApply": {
     seconds: 240,
     basis:
@@ -55,6 +58,7 @@ export const latencyModel: Record<string, Latency> = {
   },
   "kubernetes:core/v1:Namespace": { seconds: 1, basis: "one API call" },
   "kubernetes:core/v1:Secret": { seconds: 1, basis: "one API call" },
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": { seconds: 1, basis: "one API call" },
 };
 
 /** Seconds one resource adds to the path through it; providers, components and secrets generation cost nothing. */
@@ -86,6 +90,8 @@ export function strictChain(onePasswordMode: "connect" | "sdk"): string[] {
     "talos:imageFactory/schematic:Schematic",
     "proxmoxve:download/file:File",
     "proxmoxve:index/vmLegacy:VmLegacy",
+    "proxmoxve:firewall/rulesLegacy:RulesLegacy", // the VM firewall is in force before the config, with its keys, is sent
+    "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
     "talos:machine/configurationApply:ConfigurationApply",
     "talos:machine/bootstrap:Bootstrap",
     "talos:cluster/kubeconfig:Kubeconfig", // charged with the health wait (withHealthWait)

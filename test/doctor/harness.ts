@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:https";
 import { type AddressInfo, createServer as createTcpServer } from "node:net";
 
 import { type Certificate, selfSignedCertificate } from "../../offline/certificates";
-import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
+import { type RoleName, ROLES } from "../../scripts/doctor/privileges";
 
 export type { Certificate } from "../../offline/certificates";
 import {
@@ -44,11 +44,27 @@ export interface FakeProxmoxState {
   fault?: { path: RegExp; status: number; reason?: string; body?: string };
 }
 
+const role = (name: RoleName) => Object.fromEntries(ROLES[name].map((p) => [p, 1]));
+
+/**
+ * `GET /access/permissions` of a token set up as README.md says, for the example stack
+ * (pool homelab, storages local and local-lvm, node pve, bridge vmbr0).
+ */
+export function readmePermissions(): Record<string, Record<string, number>> {
+  return {
+    "/pool/homelab": role("PulumiTalosVMs"),
+    "/storage/local-lvm": role("PulumiTalosDisks"),
+    "/storage/local": role("PulumiTalosISOs"),
+    "/nodes/pve": role("PulumiTalosDownload"),
+    "/sdn/zones/localnetwork/vmbr0": role("PulumiTalosBridge"),
+  };
+}
+
 export function defaultState(token: string): FakeProxmoxState {
   return {
     token,
     version: "9.0.3",
-    permissions: { "/": Object.fromEntries(REQUIRED_PRIVILEGES.map((p) => [p, 1])) },
+    permissions: readmePermissions(),
     nodes: [{ node: "pve", status: "online", type: "node" }],
     storage: {
       pve: [

@@ -8,7 +8,6 @@ import { join } from "node:path";
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { REQUIRED_PRIVILEGES } from "../../scripts/doctor/privileges";
 import { type DoctorReport, main, runDoctor } from "../../scripts/doctor/run";
 import type { CheckResult } from "../../scripts/doctor/types";
 import {
@@ -94,7 +93,10 @@ describe("doctor against the Proxmox API", () => {
     ]);
     expect(lines).toContain(`ok   proxmox version: Proxmox VE 9.0.3`);
     expect(lines.find((l) => l.startsWith("ok   proxmox api:"))).toContain("(certificate verified)");
-    expect(lines).toContain(`ok   proxmox privileges: all ${REQUIRED_PRIVILEGES.length} privileges of the PulumiTalos role granted`);
+    expect(lines).toContain(
+      "ok   proxmox privileges: exactly README.md's roles: PulumiTalosVMs on /pool/homelab, PulumiTalosDisks on /storage/local-lvm, " +
+        "PulumiTalosISOs on /storage/local, PulumiTalosDownload on /nodes/pve, PulumiTalosBridge on /sdn/zones/localnetwork/vmbr0",
+    );
     expect(lines.at(-1)).toBe("Ready for `pulumi up -s homelab`.");
     // The token's secret half never reaches the output.
     const secretHalf = String(stack.secrets.proxmoxApiToken).split("=")[1]!;
@@ -124,26 +126,31 @@ describe("doctor against the Proxmox API", () => {
     expect(byName(report, "proxmox api")!.detail).toContain("certificate NOT verified: insecureSkipTlsVerify is true");
   });
 
-  it("names a missing privilege by its Proxmox 9 name", async () => {
+  it("names a missing privilege by its Proxmox 9 name and the path it is needed on", async () => {
     const { fake, stack } = await setup();
-    delete fake.state.permissions["/"]!["VM.Config.CDROM"];
+    delete fake.state.permissions["/pool/homelab"]!["VM.Config.CDROM"];
     const report = await doctor(stack);
     expect(report.exitCode).toBe(1);
     expect(failures(report).map((r) => r.name)).toEqual(["proxmox privileges"]);
-    expect(byName(report, "proxmox privileges")!.detail).toMatch(/^the token lacks VM\.Config\.CDROM \(looked on \//);
-    expect(byName(report, "proxmox privileges")!.fix).toContain('pveum role modify PulumiTalos -append 1 -privs "VM.Config.CDROM"');
+    expect(byName(report, "proxmox privileges")!.detail).toBe("the token lacks VM.Config.CDROM on /pool/homelab");
+    expect(byName(report, "proxmox privileges")!.fix).toContain("grant PulumiTalosVMs on /pool/homelab to the user and the token");
   });
 
-  it("merges the privileges granted on / with those on the paths the program uses", async () => {
+  it("fails a token that holds more than the roles: the old role on / with Sys.Modify", async () => {
     const { fake, stack } = await setup();
-    const root = fake.state.permissions["/"]!;
-    delete root["Datastore.AllocateSpace"];
-    delete root["VM.Allocate"];
-    delete root["SDN.Use"];
-    fake.state.permissions["/storage/local-lvm"] = { "Datastore.AllocateSpace": 1 };
-    fake.state.permissions["/vms"] = { "VM.Allocate": 1 };
+    fake.state.permissions["/"] = { "Sys.Modify": 1, "Sys.Audit": 1, "VM.Allocate": 1 };
+    const report = await doctor(stack);
+    const check = byName(report, "proxmox privileges")!;
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain("holds Sys.Audit, Sys.Modify, VM.Allocate on /storage/local-lvm (or a parent)");
+    expect(check.detail).toContain("holds Sys.Audit, Sys.Modify on /pool/homelab (or a parent)");
+    expect(check.fix).toContain("remove the broader ACLs");
+  });
+
+  it("counts a role granted on a parent path (propagated ACLs)", async () => {
+    const { fake, stack } = await setup();
+    delete fake.state.permissions["/sdn/zones/localnetwork/vmbr0"];
     fake.state.permissions["/sdn/zones"] = { "SDN.Use": 1 };
-    fake.state.permissions["/storage/elsewhere"] = { "VM.Config.CDROM": 1 };
     expect(failures(await doctor(stack))).toEqual([]);
   });
 
@@ -269,6 +276,8 @@ describe("doctor against the Proxmox API", () => {
       const nodes = s.settings["nodes"] as Record<string, unknown>[];
       nodes.push({ name: "talos-w-1", role: "worker", proxmoxNode: "pve2", vmId: 801, mac: "BC:24:11:00:00:02", address: "192.168.10.42" });
     });
+    // The token is set up for pve2 too; only the node is missing.
+    fake.state.permissions["/nodes/pve2"] = { "Sys.AccessNetwork": 1 };
     const report = await doctor(stack);
     expect(failures(report)).toEqual([
       expect.objectContaining({ name: "proxmox nodes", detail: "node pve2 is not in the cluster (the cluster has pve)" }),

@@ -25,12 +25,13 @@ describe("Flux documents", () => {
     expect(validate({ ...fluxInstance(flux, false), spec: { sync: { kind: "GitRepository" } } })).not.toEqual([]);
   });
 
-  it("is named flux, pins the 2.9 distribution, and syncs the configured branch and path", () => {
+  it("is named flux, pins an exact Flux release, and syncs the configured branch and path", () => {
     const instance = fluxInstance(flux, false);
     expect(instance.metadata).toMatchObject({ name: "flux", namespace: "flux-system" });
     expect(instance.metadata.annotations).toEqual({ "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" });
-    expect(instance.spec.distribution).toEqual({ version: `${versions.fluxMinor}.x`, registry: "ghcr.io/fluxcd" });
-    expect(instance.spec.distribution.version).toBe("2.9.x");
+    expect(instance.spec.distribution).toEqual({ version: versions.flux, registry: "ghcr.io/fluxcd" });
+    // An exact release: a semver range (2.9.x) lets the operator upgrade Flux without a reviewed change.
+    expect(instance.spec.distribution.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(instance.spec.sync).toEqual({ kind: "GitRepository", url: flux.url, ref: "refs/heads/main", path: "clusters/homelab" });
     expect(fluxInstance(flux, true).spec.sync.pullSecret).toBe("flux-git-credentials");
   });

@@ -97,7 +97,8 @@ describe("routine changes leave what holds data alone", async () => {
       .filter(([, c]) => c[0] === "<new>")
       .map(([u]) => after.byUrn(u).type)
       .sort();
-    expect(created).toEqual([types.apply, types.apply, types.vm, types.vm].sort());
+    const perNode = [types.apply, types.vm, types.firewallOptions, types.firewallIpset, types.firewallRules];
+    expect(created).toEqual([...perNode, ...perNode].sort());
   });
 });
 

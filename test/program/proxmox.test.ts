@@ -5,7 +5,7 @@ import { versions } from "../../components/lib/versions";
 import { vmIgnoreChanges } from "../../components/proxmox";
 import { qemuGuestAgentExtension } from "../../components/proxmox/documents";
 import { multiNodeSettings, singleNodeSettings } from "../../offline/fixtures";
-import { providerUrn } from "../../offline/graph";
+import { Graph, providerUrn } from "../../offline/graph";
 import { runExample, types } from "../support/program";
 
 describe("Proxmox layer", async () => {
@@ -48,7 +48,7 @@ describe("Proxmox layer", async () => {
     expect(vm.inputs).toMatchObject({
       cdrom: { interface: "ide2", fileId: `local:iso/${String(iso.inputs["fileName"])}` },
       bootOrders: ["scsi0", "ide2"],
-      networkDevices: [{ bridge: "vmbr0", macAddress: "BC:24:11:00:00:01", model: "virtio" }],
+      networkDevices: [{ bridge: "vmbr0", macAddress: "BC:24:11:00:00:01", model: "virtio", firewall: true }],
       vmId: 800,
       nodeName: "pve",
       stopOnDestroy: true,
@@ -80,6 +80,76 @@ describe("Proxmox layer", async () => {
     expect(String(other.one(types.schematic).inputs["schematic"])).not.toContain(qemuGuestAgentExtension);
     expect(other.one(types.vm).inputs["agent"]).toEqual({ enabled: false });
     expect(other.one(types.iso).inputs["url"]).not.toBe(iso.inputs["url"]);
+  });
+});
+
+describe("Proxmox layer: the VM's place and its firewall", async () => {
+  const run = await runExample({ settings: multiNodeSettings(4) });
+  const cp1 = run.one(types.vm, "talos-cp-1");
+
+  it("creates each VM in the configured pool, the token's only VM scope", () => {
+    for (const vm of run.ofType(types.vm)) expect(vm.inputs["poolId"], vm.name).toBe("homelab");
+  });
+
+  it("keeps TPM state and EFI vars on the VM datastore by default, untagged", () => {
+    expect(cp1.inputs).toMatchObject({ efiDisk: { datastoreId: "local-lvm" }, tpmState: { datastoreId: "local-lvm" } });
+    expect((cp1.inputs["networkDevices"] as object[])[0]).not.toHaveProperty("vlanId");
+  });
+
+  it("puts TPM state and EFI vars on stateDatastore and the NIC on the VLAN when configured", async () => {
+    const settings = multiNodeSettings(1);
+    settings["proxmox"] = { ...(settings["proxmox"] as object), stateDatastore: "tpm-crypt", pool: "k8s" };
+    const cluster = settings["cluster"] as { network: Record<string, unknown> };
+    cluster.network = { ...cluster.network, vlan: 30 };
+    const other = await runExample({ settings });
+    const vm = other.one(types.vm);
+    expect(vm.inputs).toMatchObject({
+      poolId: "k8s",
+      efiDisk: { datastoreId: "tpm-crypt" },
+      tpmState: { datastoreId: "tpm-crypt" },
+      disks: [{ datastoreId: "local-lvm" }],
+      networkDevices: [{ vlanId: 30, firewall: true }],
+    });
+  });
+
+  it("enables each VM's firewall: MAC and IP filter, inbound dropped but for the node ingress policy", () => {
+    const options = run.one(types.firewallOptions, "talos-cp-1-firewall");
+    expect(options.inputs).toMatchObject({
+      nodeName: "pve",
+      vmId: 800,
+      enabled: true,
+      macfilter: true,
+      ipfilter: true,
+      dhcp: true,
+      inputPolicy: "DROP",
+      outputPolicy: "ACCEPT",
+    });
+    // The set Proxmox's ipfilter uses for net0: the node's address, and the VIP a control plane may hold.
+    const ipset = run.one(types.firewallIpset, "talos-cp-1-ipfilter");
+    expect(ipset.inputs).toMatchObject({ nodeName: "pve", vmId: 800, name: "ipfilter-net0" });
+    expect(ipset.inputs["cidrs"]).toEqual([{ name: "192.168.10.41" }, { name: "192.168.10.40" }]);
+    expect(run.one(types.firewallIpset, "talos-worker-1-ipfilter").inputs["cidrs"]).toEqual([{ name: "192.168.10.44" }]);
+    const rules = run.one(types.firewallRules, "talos-cp-1-rules").inputs["rules"] as Record<string, unknown>[];
+    expect(rules.find((r) => r["comment"] === "etcd-ingress")).toEqual({
+      type: "in",
+      action: "ACCEPT",
+      iface: "net0",
+      proto: "tcp",
+      dport: "2379:2380",
+      source: "192.168.10.41/32,192.168.10.42/32,192.168.10.43/32",
+      comment: "etcd-ingress",
+    });
+    expect(rules.map((r) => r["comment"]).sort()).toEqual(
+      ["apid-ingress", "cni-vxlan", "etcd-ingress", "kubelet-ingress", "kubernetes-api-ingress", "trustd-ingress"].sort(),
+    );
+  });
+
+  it("enables the firewall only once its set and rules exist, and sends the Talos config only after that", () => {
+    const graph = Graph.of(run);
+    const options = run.one(types.firewallOptions, "talos-cp-1-firewall");
+    expect(graph.waitsFor(options, run.one(types.firewallIpset, "talos-cp-1-ipfilter"))).toBe(true);
+    expect(graph.waitsFor(options, run.one(types.firewallRules, "talos-cp-1-rules"))).toBe(true);
+    expect(graph.waitsFor(run.one(types.apply, "talos-cp-1"), options)).toBe(true);
   });
 });
 

@@ -39,7 +39,15 @@ describe("Talos layer", async () => {
       examples: false,
     });
     expect(call?.args["machineSecrets"]).toEqual(secrets.state["machineSecrets"]);
-    expect((call?.args["configPatches"] as string[]).length).toBe(5);
+    expect((call?.args["configPatches"] as string[]).length).toBe(7);
+  });
+
+  it("sends the host firewall and NetworkPolicy enforcement in the recorded config patches", () => {
+    const [call] = run.invokes.filter((i) => i.token === invokes.machineConfiguration);
+    const patches = (call?.args["configPatches"] as string[]).join("\n");
+    expect(patches).toMatch(/kind: NetworkDefaultActionConfig\ningress: block/);
+    expect(patches).toContain("kind: NetworkRuleConfig\nname: apid-ingress");
+    expect(patches).toContain("kubeNetworkPoliciesEnabled: true");
   });
 
   it("applies the rendered config to the node, secret, after and tied to its VM", () => {

@@ -39,7 +39,7 @@ describe("document snapshots", async () => {
       { "# external-secrets values": externalSecretsValues() },
       { "# connect values": connectValues() },
       clusterSecretStore(config.settings.onePassword),
-      clusterSecretStore({ mode: "sdk", vault: "homelab" }),
+      clusterSecretStore({ mode: "sdk", vault: "homelab", allowedNamespaces: config.settings.onePassword.allowedNamespaces }),
     ];
     await expect(documents.map((d) => stringify(d, { sortMapEntries: true })).join("---\n")).toMatchFileSnapshot(
       "__snapshots__/kubernetes-layers.yaml",

@@ -5,9 +5,11 @@ import { supportedTalosMinors } from "../../components/lib/talos-support";
 import {
   clusterPatch,
   diskEncryptionPatch,
+  firewallPatch,
   installPatch,
   linkAlias,
   networkPatch,
+  networkPolicyPatch,
   nodePatches,
   type Patch,
   renderPatch,
@@ -71,14 +73,22 @@ describe("Talos patches", async () => {
       secretboxEncryptionSecret: secretbox,
     }).map((p) => p.name);
     expect(names).toEqual([...names].sort());
-    expect(names).toEqual(["01-install", "02-network", "03-disk-encryption", "04-secretbox", "05-cluster"]);
+    expect(names).toEqual([
+      "01-install",
+      "02-network",
+      "03-disk-encryption",
+      "04-secretbox",
+      "05-cluster",
+      "06-firewall",
+      "07-network-policies",
+    ]);
   });
 
   it("names each rendered patch in a leading comment", () => {
     expect(renderPatch(installPatch(installer, "/dev/sda")).split("\n")[0]).toBe("# 01-install");
   });
 
-  it("gives workers only the install, network and disk-encryption patches", () => {
+  it("gives workers only the install, network, disk-encryption and firewall patches", () => {
     const worker = multi.settings.nodes.find((n) => n.role === "worker");
     expect(worker).toBeDefined();
     const patches = nodePatches({
@@ -89,7 +99,7 @@ describe("Talos patches", async () => {
       installDisk: "/dev/sda",
       secretboxEncryptionSecret: secretbox,
     });
-    expect(patches.map((p) => p.name)).toEqual(["01-install", "02-network", "03-disk-encryption"]);
+    expect(patches.map((p) => p.name)).toEqual(["01-install", "02-network", "03-disk-encryption", "06-firewall"]);
     expect(patches.map(renderPatch).join("\n")).not.toContain(secretbox);
   });
 
@@ -112,6 +122,66 @@ describe("Talos patches", async () => {
     }
     expect((docs[0]!["encryption"] as { keys: Record<string, unknown>[] }).keys[0]).not.toHaveProperty("lockToState");
     expect((docs[1]!["encryption"] as { keys: Record<string, unknown>[] }).keys[0]).toHaveProperty("lockToState", true);
+  });
+
+  /** The firewall of one node as Talos reads it: rule name to [protocol, ports, sources]. */
+  function firewallOf(config: typeof multi, name: string) {
+    const node = config.settings.nodes.find((n) => n.name === name)!;
+    const docs = roundTrip(firewallPatch(node, config.settings.cluster.network, config.derived));
+    const rules = Object.fromEntries(
+      docs
+        .filter((d) => d["kind"] === "NetworkRuleConfig")
+        .map((d) => {
+          const rule = d as { name: string; portSelector: { ports: unknown[]; protocol: string }; ingress: { subnet: string }[] };
+          return [rule.name, [rule.portSelector.protocol, rule.portSelector.ports, rule.ingress.map((i) => i.subnet)]];
+        }),
+    );
+    return { defaults: docs.filter((d) => d["kind"] === "NetworkDefaultActionConfig"), rules };
+  }
+
+  it("blocks ingress on every node except the Talos ports, each from the sources that need it", async () => {
+    const admin = await validFixture(
+      (() => {
+        const settings = multiNodeSettings(5);
+        const cluster = settings["cluster"] as { network: Record<string, unknown> };
+        cluster.network = { ...cluster.network, adminSubnets: ["192.168.20.7/24"] };
+        return settings;
+      })(),
+    );
+    const cp = firewallOf(admin, "talos-cp-1");
+    expect(cp.defaults).toEqual([{ apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" }]);
+    const nodesAndAdmins = ["192.168.10.0/24", "192.168.20.0/24"];
+    expect(cp.rules).toEqual({
+      "apid-ingress": ["tcp", [50000], nodesAndAdmins],
+      "kubelet-ingress": ["tcp", [10250], ["192.168.10.0/24", "10.244.0.0/16"]],
+      "cni-vxlan": ["udp", [4789], ["192.168.10.0/24"]],
+      "trustd-ingress": ["tcp", [50001], ["192.168.10.0/24"]],
+      "kubernetes-api-ingress": ["tcp", [6443], [...nodesAndAdmins, "10.244.0.0/16"]],
+      "etcd-ingress": ["tcp", ["2379-2380"], ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32"]],
+    });
+    // Workers serve no API server, etcd or trustd.
+    expect(Object.keys(firewallOf(admin, "talos-worker-1").rules).sort()).toEqual(["apid-ingress", "cni-vxlan", "kubelet-ingress"]);
+    // Without admin subnets, only the node subnet reaches the Talos API.
+    expect(firewallOf(multi, "talos-cp-1").rules["apid-ingress"]).toEqual(["tcp", [50000], ["192.168.10.0/24"]]);
+  });
+
+  it("makes Flannel enforce NetworkPolicies on the control planes", () => {
+    expect(roundTrip(networkPolicyPatch())).toEqual([
+      { cluster: { network: { cni: { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } } } } },
+    ]);
+    const controlPlane = multi.settings.nodes.find((n) => n.role === "controlplane")!;
+    const names = nodePatches({
+      node: controlPlane,
+      settings: multi.settings,
+      derived: multi.derived,
+      installerImage: installer,
+      installDisk: "/dev/sda",
+      secretboxEncryptionSecret: secretbox,
+    }).map((p) => p.name);
+    expect(names).toContain("07-network-policies");
+    // The key is unknown before Talos 1.13: the v1.13 schema accepts it and rejects a misspelling.
+    expect(validate({ cluster: { network: { cni: { name: "flannel", flannel: { kubeNetworkPoliciesEnabled: true } } } } })).toEqual([]);
+    expect(validate({ cluster: { network: { cni: { name: "flannel", flannel: { networkPoliciesEnabled: true } } } } })).not.toEqual([]);
   });
 
   it("sets secretbox encryption of Secrets at rest to the machine secrets' key", () => {
