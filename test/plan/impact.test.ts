@@ -56,10 +56,16 @@ describe("--compare, one kind of change at a time", () => {
     const { impact, report, summary } = await compare("worker-added", (s) => {
       nodes(s).push({ name: "talos-worker-2", role: "worker", vmId: 804, mac: "BC:24:11:00:00:05", address: "192.168.10.45" });
     });
-    expect(kinds(impact)).toEqual(["create pve-talos-worker-2", "create talos-talos-worker-2"]);
+    expect(kinds(impact)).toEqual([
+      "create pve-talos-worker-2",
+      "create pve-talos-worker-2-firewall",
+      "create pve-talos-worker-2-ipfilter",
+      "create pve-talos-worker-2-rules",
+      "create talos-talos-worker-2",
+    ]);
     expect(report).toContain("+ create  VmLegacy pve-talos-worker-2");
     expect(report).toContain("installs Talos on talos-worker-2 and joins it to the cluster (worker)");
-    expect(summary).toBe("2 created, 0 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    expect(summary).toBe("5 created, 0 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 
@@ -143,6 +149,9 @@ describe("--compare, one kind of change at a time", () => {
     });
     expect(kinds(impact)).toEqual([
       "delete pve-talos-worker-1",
+      "delete pve-talos-worker-1-firewall",
+      "delete pve-talos-worker-1-ipfilter",
+      "delete pve-talos-worker-1-rules",
       "delete talos-talos-worker-1",
       "update talos-talos-cp-1",
       "update talos-talos-cp-2",
@@ -154,7 +163,7 @@ describe("--compare, one kind of change at a time", () => {
     // With no worker left the control planes take workloads: a field Talos applies live.
     expect(report).toContain("Talos applies without a reboot: cluster.allowSchedulingOnControlPlanes");
     expect(summary).toBe(
-      "0 created, 3 changed, 2 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
+      "0 created, 3 changed, 5 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
     );
     expect(impact.exitCode).toBe(2);
   }, 30_000);
@@ -167,13 +176,14 @@ describe("--compare, one kind of change at a time", () => {
       "delete eso-connect",
       "delete eso-connect-credentials",
       "delete eso-connect-namespace",
+      "delete eso-connect-policy",
       "update eso-store",
       "update eso-token",
     ]);
     expect(report).toContain("→ Helm uninstall of release connect");
     expect(report).toContain("      stringData.token (secret)");
     expect(report).toContain("      spec.provider.onepasswordSDK");
-    expect(summary).toBe("0 created, 2 changed, 3 deleted, 0 replaced, 0 node reboots, safe");
+    expect(summary).toBe("0 created, 2 changed, 4 deleted, 0 replaced, 0 node reboots, safe");
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 });
