@@ -13,7 +13,7 @@ const noTestTree = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "packages/pulumi-talos/bin/", "out/", "bin/", "eslint.config.mjs"] },
+  { ignores: ["node_modules/", "packages/pulumi-talos/bin/", "out/", "bin/", "eslint.config.mjs", "gitops/.github/sops-guard.cjs"] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

@@ -297,16 +297,16 @@ export async function scanDirectory(dir: string): Promise<Scan> {
     const name = relative(dir, path).split(sep).join("/");
     if (basename(name) === ".sops.yaml") continue;
     const format = formatForPath(name);
-    if (!manifestFormats.includes(format) && !namedEncrypted(name)) {
-      if ((await lstat(path)).size > maxEncryptedFileSize) continue;
-    }
+    const candidate = manifestFormats.includes(format) || namedEncrypted(name);
+    if (!candidate && (await lstat(path)).size > maxEncryptedFileSize) continue;
     const source = await readFile(path, "utf8");
-    if (!manifestFormats.includes(format) && !namedEncrypted(name) && !source.includes(markers[format])) continue;
+    if (!candidate && !source.includes(markers[format])) continue;
     try {
       const documents = parseSopsFile(source, format);
       files.push({ name, format, documents, encrypted: documents.some((d) => d.metadata !== undefined) });
     } catch (error) {
-      if (format === "yaml" || namedEncrypted(name) || source.includes(markers[format])) {
+      // A binary file that merely contains the marker bytes (a script, say) is not sops' JSON envelope.
+      if (format === "yaml" || namedEncrypted(name) || (format !== "binary" && source.includes(markers[format]))) {
         problems.push(`${name} cannot be read as ${format}: ${(error as Error).message}; fix its syntax`);
       }
     }
