@@ -161,8 +161,14 @@ describe("kustomize wiring", () => {
     for (const dir of roots) {
       for (const file of kustomizeInputs(gitopsRoot, dir).files) owners.set(file, [...(owners.get(file) ?? []), dir]);
     }
+    // .github/ holds the repository's CI (the sops-guard job), not cluster manifests.
     const manifestsFiles = files.filter(
-      (f) => /\.ya?ml$/.test(f) && !isKustomizeConfig(f) && !isSecretTemplate(f) && posix.basename(f) !== ".sops.yaml",
+      (f) =>
+        /\.ya?ml$/.test(f) &&
+        !isKustomizeConfig(f) &&
+        !isSecretTemplate(f) &&
+        posix.basename(f) !== ".sops.yaml" &&
+        !f.startsWith(".github/"),
     );
     const orphans = manifestsFiles.filter((f) => !owners.has(f));
     const shared = manifestsFiles.filter((f) => (owners.get(f) ?? []).length > 1).map((f) => `${f}: ${(owners.get(f) ?? []).join(", ")}`);
