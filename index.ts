@@ -24,6 +24,7 @@ export = async () => {
     firewalls: machines.firewalls,
     installerImage: machines.installerImage,
     installDisk: machines.installDisk,
+    ...(settings.backup ? { backupRecipients: settings.backup.recipients } : {}),
   });
   const flux = new Flux("flux", {
     flux: settings.flux,
@@ -48,5 +49,6 @@ export = async () => {
     installerImage: machines.installerImage,
     ageRecipient: pulumi.output(ageRecipient),
     fluxSync: flux.sync,
+    ...(cluster.secretsBackup ? { talosSecretsBackup: cluster.secretsBackup } : {}),
   };
 };

@@ -3,7 +3,9 @@
  * plan, bench). Every secret is generated at run time; nothing that looks like
  * a real key is committed.
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+
+import { bech32Encode } from "../components/lib/age";
 
 const base64url = (bytes: number) => randomBytes(bytes).toString("base64url");
 
@@ -20,6 +22,14 @@ export interface GeneratedSecrets {
 export async function generateAgeIdentity(): Promise<string> {
   const age = await import("age-encryption");
   return age.generateX25519Identity();
+}
+
+/** An offline age X25519 key pair for backups, made synchronously (the `age-encryption` library is async). */
+export function generateRecoveryKey(): { identity: string; recipient: string } {
+  const { privateKey } = generateKeyPairSync("x25519");
+  const secret = privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32);
+  const point = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(-32);
+  return { identity: bech32Encode("AGE-SECRET-KEY-", secret).toUpperCase(), recipient: bech32Encode("age", point) };
 }
 
 /** A credentials file with the fields Connect writes, random values, encoded once. */

@@ -1,4 +1,5 @@
 /** Every secret value a recorded run handled, for leak checks and redaction. */
+import { type MachineSecrets, secretsBundle } from "../components/lib/talos-bundle";
 import type { ProgramRun } from "./harness";
 
 const talosSecretsType = "talos:machine/secrets:Secrets";
@@ -13,7 +14,7 @@ function leaves(value: unknown): string[] {
 
 /**
  * The stack's secrets (and the decoded 1Password credentials file), the
- * provider-generated machine secrets and client key, the kubeconfig and the
+ * provider-generated machine secrets (and their secrets bundle) and client key, the kubeconfig and the
  * talosconfig; strings shorter than 12 characters are left out as too common.
  */
 export function knownSecrets(run: ProgramRun, stackSecrets: Record<string, string | undefined>): string[] {
@@ -23,6 +24,8 @@ export function knownSecrets(run: ProgramRun, stackSecrets: Record<string, strin
     ...Object.values(stackSecrets).filter((v): v is string => v !== undefined),
     ...(credentials ? [Buffer.from(credentials, "base64").toString("utf8")] : []),
     ...talosSecrets.flatMap((s) => leaves(s.state["machineSecrets"])),
+    // The plaintext secrets bundle the backup encrypts.
+    ...talosSecrets.flatMap((s) => (s.state["machineSecrets"] ? [secretsBundle(s.state["machineSecrets"] as MachineSecrets)] : [])),
     ...talosSecrets.flatMap((s) => leaves((s.state["clientConfiguration"] as { clientKey?: string } | undefined)?.clientKey)),
     ...run.ofType(kubeconfigType).map((k) => String(k.state["kubeconfigRaw"])),
     ...(run.outputs["talosconfig"]?.known ? [String(run.outputs["talosconfig"].value)] : []),

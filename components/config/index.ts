@@ -119,6 +119,11 @@ function isStoredSecret(key: string): boolean {
 export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): Promise<HomelabConfig> {
   const config = validateConfig(raw, isStoredSecret);
   const ageRecipient = await preflight(config, pulumi.runtime.getRootDirectory());
+  if (config.settings.backup === undefined) {
+    void pulumi.log.warn(
+      `${namespace}:backup is not set, so the Talos machine secrets exist only in the Pulumi state and a lost state means a cluster that cannot be restored; set backup.recipients (docs/disaster-recovery.md)`,
+    );
+  }
   return {
     settings: config.settings,
     derived: config.derived,

@@ -7,6 +7,8 @@
 import type { z } from "zod";
 
 import {
+  type BackupSettings,
+  backupSchema,
   clusterSchema,
   fluxSchema,
   networkSchema,
@@ -51,6 +53,8 @@ export interface Parsed {
   flux: Part<Settings["flux"]>;
   /** The fields of the selected 1Password mode; undefined when the mode itself is wrong. */
   onePassword: Part<Settings["onePassword"]> | undefined;
+  /** `homelab:backup` field by field; undefined when the block is not set. */
+  backup: Part<BackupSettings> | undefined;
   /** The secrets that passed their checks. */
   secrets: Partial<SecretValues>;
   /** Whether a secret key is set at all (valid or not). */
@@ -112,6 +116,7 @@ export function parseParts(values: Record<string, unknown>, secrets: Partial<Sec
     nodes: Array.isArray(nodes) ? nodes.map((node: unknown, index) => ({ index, ...part<NodeSettings>(nodeSchema, node) })) : undefined,
     flux: part(fluxSchema, values["flux"]),
     onePassword: option === undefined ? undefined : part(option, onePassword),
+    backup: values["backup"] === undefined ? undefined : part(backupSchema, values["backup"]),
     secrets,
     present,
     ...keyNamer(nodes),

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 
+import { parseX25519Recipient } from "../lib/age";
 import { versions } from "../lib/versions";
 
 const hostname = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -224,6 +225,31 @@ export const onePasswordSchema = z.discriminatedUnion(
   { error: 'must be "connect" (1Password Connect server) or "sdk" (service-account token, no Connect server)' },
 );
 
+function isX25519Recipient(value: string): boolean {
+  try {
+    parseX25519Recipient(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const backupSchema = z.strictObject({
+  /** Offline age recipients the Talos machine-secrets backup is encrypted to; never the cluster's own key. */
+  recipients: z
+    .array(
+      z.string().refine(isX25519Recipient, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not an age X25519 recipient; give the public key of an offline identity (\`age-keygen -y recovery.key\`, age1…)`,
+      }),
+    )
+    .min(1, { error: "list at least one offline age recipient (age-keygen -o recovery.key; age-keygen -y recovery.key)" }),
+  /** 1Password vault an ESO PushSecret copies the sops-age identity and the encrypted backup into; unset: no push. */
+  onePasswordVault: z.string().min(1).optional(),
+  /** Path of a saved talosSecretsBackup: a new stack adopts those machine secrets instead of generating new ones. */
+  restoreFrom: z.string().min(1).optional(),
+});
+
 /** Non-secret keys, each a top-level key of the `homelab` namespace. */
 export const settingsSchema = z.strictObject({
   proxmox: proxmoxSchema,
@@ -231,6 +257,7 @@ export const settingsSchema = z.strictObject({
   nodes: nodesSchema,
   flux: fluxSchema,
   onePassword: onePasswordSchema,
+  backup: backupSchema.optional(),
 });
 
 /**
@@ -306,4 +333,5 @@ export const secretKeys = Object.keys(secretSchemas) as SecretKey[];
 export type Settings = z.infer<typeof settingsSchema>;
 export type NodeSettings = Settings["nodes"][number];
 export type OnePasswordSettings = Settings["onePassword"];
+export type BackupSettings = NonNullable<Settings["backup"]>;
 export type SecretValues = { [K in SecretKey]: z.infer<(typeof secretSchemas)[K]> };

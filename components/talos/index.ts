@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
+import { encryptedSecretsBackup } from "./backup";
 import { applyModeNoReboot, bootstrapReplacedWith, certificateExpiry, controlPlaneHealthArgs, machineSecretsInput } from "./documents";
 import { nodePatches, renderPatch } from "./patches";
 
@@ -24,6 +25,8 @@ export interface TalosClusterArgs {
   installerImage: pulumi.Input<string>;
   /** Device the VMs present their system disk as. */
   installDisk: string;
+  /** Offline age recipients of the machine-secrets backup; none, no backup. */
+  backupRecipients?: readonly string[];
 }
 
 /** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (T11). */
@@ -37,6 +40,8 @@ export class TalosCluster extends pulumi.ComponentResource {
   /** Kubernetes provider for the later layers; its identity survives kubeconfig renewal (K1). */
   public readonly kubernetesProvider: k8s.Provider;
   public readonly clientCertificateExpiry: pulumi.Output<string>;
+  /** The machine secrets as an age-encrypted secrets bundle (armor); ciphertext, so not a Pulumi secret. */
+  public readonly secretsBackup: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:talos:Cluster", name, {}, opts);
@@ -56,6 +61,11 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
     // Secret here, not only through additionalSecretOutputs, so no later input can carry them in the clear.
     const machineSecrets = pulumi.secret(secrets.machineSecrets.apply(machineSecretsInput));
+    const recipients = args.backupRecipients;
+    this.secretsBackup =
+      recipients === undefined || recipients.length === 0
+        ? undefined
+        : pulumi.unsecret(machineSecrets.apply((s) => encryptedSecretsBackup(s, recipients)));
     const clientConfiguration = {
       caCertificate: secrets.clientConfiguration.caCertificate,
       clientCertificate: secrets.clientConfiguration.clientCertificate,
@@ -174,6 +184,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       talosconfig: this.talosconfig,
       clientCertificateExpiry: this.clientCertificateExpiry,
+      secretsBackup: this.secretsBackup,
     });
   }
 }

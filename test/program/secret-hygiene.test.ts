@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { generateKnownHosts, generateSecrets, multiNodeSettings } from "../../offline/fixtures";
+import { generateKnownHosts, generateRecoveryKey, generateSecrets, multiNodeSettings } from "../../offline/fixtures";
 import { plainStrings, type ProgramRun } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
 import { runExample, types } from "../support/program";
@@ -27,8 +27,9 @@ function leaksIn(run: ProgramRun, secrets: string[]): string[] {
 
 describe("secret hygiene over the whole program", async () => {
   const all = await generateSecrets();
+  const settings = { ...multiNodeSettings(3), backup: { recipients: [generateRecoveryKey().recipient] } };
   const run = await runExample({
-    settings: multiNodeSettings(3),
+    settings,
     secrets: { ...all, onePasswordServiceAccountToken: undefined, fluxSshKey: undefined },
   });
   const secrets = knownSecrets(run, { ...all, onePasswordServiceAccountToken: undefined, fluxSshKey: undefined });
@@ -64,6 +65,15 @@ describe("secret hygiene over the whole program", async () => {
       outputs: {},
     };
     expect(leaksIn(leaky, secrets)).toHaveLength(1);
+  });
+
+  it("the machine-secrets backup is a plain output of ciphertext only", () => {
+    const backup = run.outputs["talosSecretsBackup"];
+    expect(backup?.secret).toBe(false);
+    expect(String(backup?.value)).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n[A-Za-z0-9+/=\n]+-----END AGE ENCRYPTED FILE-----\n$/);
+    const bundle = secrets.find((s) => s.startsWith("cluster:\n    id: "));
+    expect(bundle, "the plaintext bundle is among the secrets looked for").toBeDefined();
+    expect(leaksIn({ ...run, outputs: { leak: { value: bundle, secret: false, known: true } } }, secrets)).not.toEqual([]);
   });
 
   it("kubeconfig and talosconfig are secret stack outputs", () => {

@@ -5,6 +5,7 @@
  * (test/fixtures/bad-configs/) pinned to its message.
  */
 import type { Rule } from "../parsed";
+import { backupRecipientsOffline } from "./backup";
 import { gitTokenNeedsHttps, sshDeployKey } from "./flux";
 import { endpointAddress, gatewayInSubnet, nameserverAddresses, nodeAddresses, subnetHostBits, vipPlacement } from "./network";
 import { controlPlaneQuorum, unicastMacs, uniqueNodeFields } from "./nodes";
@@ -37,4 +38,6 @@ export const crossFieldRules: readonly Rule[] = [
   gitTokenNeedsHttps,
   sshDeployKey,
   readableCredentialsFile,
+  // backup
+  backupRecipientsOffline,
 ];
