@@ -7,8 +7,8 @@
 import type { z } from "zod";
 
 import {
-  type BackupSettings,
   backupSchema,
+  type BackupSettings,
   clusterSchema,
   fluxSchema,
   networkSchema,
