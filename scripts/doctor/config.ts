@@ -3,6 +3,7 @@
  * raw map the program sees, and run the program's own validation on it.
  */
 import { ConfigError, exampleStackFile, type RawConfig, validateConfig, type ValidConfig } from "../../components/config/validate";
+import { describeTalosRange, kubernetesMinorsFor, talosMinor } from "../../components/lib/talos-support";
 import { type CheckResult, fail, pass } from "./types";
 
 /** One entry of `pulumi config --json`: `"homelab:key": { value, secret, objectValue? }`. */
@@ -52,13 +53,16 @@ const configFix = (stack: string) =>
 export function checkConfig(config: StackConfigJson, stack: string): { results: CheckResult[]; valid?: ValidConfig } {
   try {
     const valid = validateConfig(config.raw, (key) => config.secretKeys.has(key));
-    const { nodes, onePassword } = valid.settings;
+    const { nodes, onePassword, cluster } = valid.settings;
     const hosts = [...new Set(nodes.map((n) => n.proxmoxNode))];
+    const minor = talosMinor(cluster.talosVersion) ?? "";
+    const kubernetes = kubernetesMinorsFor(minor) ?? [];
     return {
       results: [
         pass(
           "stack config",
-          `stack ${stack} validates: ${nodes.length} node${nodes.length === 1 ? "" : "s"} on ${hosts.join(", ")}, 1Password mode ${onePassword.mode}`,
+          `stack ${stack} validates: ${nodes.length} node${nodes.length === 1 ? "" : "s"} on ${hosts.join(", ")}, 1Password mode ${onePassword.mode}; ` +
+            `Talos ${cluster.talosVersion} (supported: ${describeTalosRange()}), Kubernetes ${cluster.kubernetesVersion} (Talos ${minor} runs ${kubernetes[0] ?? ""} to ${kubernetes[kubernetes.length - 1] ?? ""})`,
         ),
       ],
       valid,

@@ -155,6 +155,20 @@ export function checkStorage(data: unknown, host: string, settings: ValidConfig[
     }
   };
   need(isoDatastore, "iso", "isoDatastore");
+  // The storage's `shared` flag (pve-storage src/PVE/API2/Storage/Status.pm) decides whether one ISO
+  // download serves every host, or a second one of the same file fails.
+  const isoStorage = storages.find((s) => str(s["storage"]) === isoDatastore);
+  const shared = isoStorage !== undefined && (isoStorage["shared"] === 1 || isoStorage["shared"] === true);
+  const hosts = new Set(settings.nodes.map((n) => n.proxmoxNode)).size;
+  if (isoStorage !== undefined && settings.proxmox.isoDatastoreShared && !shared) {
+    problems.push(
+      `storage ${isoDatastore} is not shared, but homelab:proxmox.isoDatastoreShared is true; set it to false, or name shared storage (NFS, CephFS)`,
+    );
+  } else if (isoStorage !== undefined && !settings.proxmox.isoDatastoreShared && shared && hosts > 1) {
+    problems.push(
+      `storage ${isoDatastore} is shared by the hosts, so the second download of the ISO would fail; set homelab:proxmox.isoDatastoreShared to true`,
+    );
+  }
   need(vmDatastore, "images", "vmDatastore");
   if (problems.length > 0) {
     const available = storages.map((s) => `${str(s["storage"])} (${list(s["content"]).join(",")})`).join(", ") || "none";
@@ -184,6 +198,19 @@ export function checkBridge(data: unknown, host: string, settings: ValidConfig["
   return pass(`proxmox bridge ${host}`, `bridge ${bridge} exists`);
 }
 
+/** A VM this stack made: the node's name and the talos tag (components/proxmox/documents.ts vmArgs). */
+const isStackVm = (vm: Row, node: { name: string }) => str(vm["name"]) === node.name && list(vm["tags"]).includes("talos");
+
+/** The stack's VMs that already exist (same id, name and the talos tag), with the host they run on. */
+function stackVms(data: unknown, settings: ValidConfig["settings"]): { node: ValidConfig["settings"]["nodes"][number]; host: string }[] {
+  if (!Array.isArray(data)) return [];
+  const vms = rows(data, "/cluster/resources?type=vm");
+  return settings.nodes.flatMap((node) => {
+    const vm = vms.find((v) => Number(v["vmid"]) === node.vmId && isStackVm(v, node));
+    return vm === undefined ? [] : [{ node, host: str(vm["node"]) }];
+  });
+}
+
 export function checkVmIds(data: unknown, settings: ValidConfig["settings"]): CheckResult[] {
   const vms = rows(data, "/cluster/resources?type=vm");
   return settings.nodes.map((node, index) => {
@@ -192,7 +219,7 @@ export function checkVmIds(data: unknown, settings: ValidConfig["settings"]): Ch
     if (holder === undefined) return pass(name, `id free for ${node.name} (among the VMs the token can see)`);
     const holderName = str(holder["name"]) || "(no name)";
     const kind = str(holder["type"]) === "lxc" ? "container" : "VM";
-    if (holderName === node.name && list(holder["tags"]).includes("talos")) {
+    if (isStackVm(holder, node)) {
       return pass(name, `already this stack's VM ${node.name} on ${str(holder["node"])}`);
     }
     return fail(
@@ -201,6 +228,27 @@ export function checkVmIds(data: unknown, settings: ValidConfig["settings"]): Ch
       `set homelab:nodes[${index}].vmId to a free id (\`pvesh get /cluster/nextid\` suggests one), or move that ${kind} to another id`,
     );
   });
+}
+
+/**
+ * Changes Proxmox holds for a VM until its next restart (GET /nodes/{node}/qemu/{vmid}/pending, qemu-server
+ * src/PVE/API2/Qemu.pm vm_pending): the program never restarts a VM (rebootAfterUpdate false), so a cores or
+ * memory change waits here until the node is restarted from Proxmox, one at a time.
+ */
+export function checkPending(data: unknown, node: { name: string; vmId: number }, host: string): CheckResult {
+  const name = `proxmox vm ${node.vmId} pending`;
+  const pending = rows(data, `/nodes/${host}/qemu/${node.vmId}/pending`).filter(
+    (r) => r["pending"] !== undefined || Number(r["delete"] ?? 0) > 0,
+  );
+  if (pending.length === 0) return pass(name, `${node.name} runs its configured hardware`);
+  const changes = pending.map((r) =>
+    Number(r["delete"] ?? 0) > 0 ? `${str(r["key"])} removed` : `${str(r["key"])} ${str(r["value"]) || "(unset)"} → ${str(r["pending"])}`,
+  );
+  return fail(
+    name,
+    `${node.name} has changes that apply only when the VM restarts: ${changes.join(", ")}`,
+    `restart it from Proxmox (\`qm reboot ${node.vmId}\` on ${host}) while every other control plane is healthy, one node at a time: docs/operations.md, "Resizing a node"`,
+  );
 }
 
 const tokenId = (token: string) => token.split("=", 1)[0] ?? "";
@@ -255,7 +303,19 @@ export async function checkProxmox(options: ProxmoxCheckOptions): Promise<Proxmo
         ...(await attempt(`proxmox bridge ${host}`, async () => checkBridge(await client.get(`/nodes/${node}/network`), host, settings))),
       );
     }
-    results.push(...(await attempt("proxmox vm ids", async () => checkVmIds(await client.get("/cluster/resources?type=vm"), settings))));
+    let resources: unknown = [];
+    results.push(
+      ...(await attempt("proxmox vm ids", async () => {
+        resources = await client.get("/cluster/resources?type=vm");
+        return checkVmIds(resources, settings);
+      })),
+    );
+    for (const vm of stackVms(resources, settings)) {
+      const path = `/nodes/${encodeURIComponent(vm.host)}/qemu/${vm.node.vmId}/pending`;
+      results.push(
+        ...(await attempt(`proxmox vm ${vm.node.vmId} pending`, async () => checkPending(await client.get(path), vm.node, vm.host))),
+      );
+    }
     return { results, skipped };
   } finally {
     client.close();

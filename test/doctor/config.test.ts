@@ -5,6 +5,7 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
+import { describeTalosRange } from "../../components/lib/talos-support";
 import { fakeCredentialsFile, generateSecrets } from "../../offline/fixtures";
 import { parseDoctorArgs, UsageError } from "../../scripts/doctor/args";
 import { parseConfigJson } from "../../scripts/doctor/config";
@@ -74,7 +75,7 @@ describe("stack config check", () => {
     expect(report.results.find((r) => r.name === "stack config")).toEqual({
       name: "stack config",
       ok: true,
-      detail: "stack staging validates: 1 node on pve, 1Password mode connect",
+      detail: `stack staging validates: 1 node on pve, 1Password mode connect; Talos v1.13.9 (supported: ${describeTalosRange()}), Kubernetes 1.36.3 (Talos 1.13 runs 1.31 to 1.36)`,
     });
   });
 

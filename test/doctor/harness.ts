@@ -38,6 +38,8 @@ export interface FakeProxmoxState {
   storage: Record<string, Row[]>;
   network: Record<string, Row[]>;
   resources: Row[];
+  /** `GET /nodes/{node}/qemu/{vmid}/pending` rows by VM id; a VM not listed has nothing pending. */
+  pending?: Record<number, Row[]>;
   /** Delay before each answer, ms. */
   delayMs: number;
   /** Answer this status instead, for paths matching `path` (with optional reason phrase and body). */
@@ -107,6 +109,14 @@ function route(state: FakeProxmoxState, path: string): { status: number; reason?
       : ok(rows);
   }
   if (path === "/api2/json/cluster/resources?type=vm") return ok(state.resources);
+  const pending = /^\/api2\/json\/nodes\/[^/]+\/qemu\/(\d+)\/pending$/.exec(path);
+  if (pending) {
+    const vmid = Number(pending[1]);
+    if (!state.resources.some((r) => r["vmid"] === vmid))
+      return { status: 500, reason: `Configuration file 'nodes/pve/qemu-server/${vmid}.conf' does not exist`, body: { data: null } };
+    // Every key with its current value, as qemu-server's vm_pending lists them; changed keys also carry `pending`.
+    return ok([{ key: "name", value: "vm" }, ...(state.pending?.[vmid] ?? [])]);
+  }
   return { status: 501, reason: `Method 'GET ${path}' not implemented`, body: { data: null } };
 }
 

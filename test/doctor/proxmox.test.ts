@@ -246,6 +246,43 @@ describe("doctor against the Proxmox API", () => {
     const report = await doctor(stack);
     expect(failures(report)).toEqual([]);
     expect(byName(report, "proxmox vm 800")!.detail).toBe("already this stack's VM talos-cp-1 on pve");
+    expect(byName(report, "proxmox vm 800 pending")!.detail).toBe("talos-cp-1 runs its configured hardware");
+  });
+
+  it("reports a resize still pending on a VM, and how to apply it one node at a time", async () => {
+    const { fake, stack } = await setup();
+    fake.state.resources.push({ id: "qemu/800", vmid: 800, name: "talos-cp-1", node: "pve", type: "qemu", tags: "talos" });
+    // What Proxmox holds after `pulumi up` changed cores and memory with rebootAfterUpdate false.
+    fake.state.pending = {
+      800: [
+        { key: "cores", value: "4", pending: "6" },
+        { key: "memory", value: "8192", pending: "16384" },
+      ],
+    };
+    expect(failures(await doctor(stack))).toEqual([
+      {
+        name: "proxmox vm 800 pending",
+        ok: false,
+        detail: "talos-cp-1 has changes that apply only when the VM restarts: cores 4 → 6, memory 8192 → 16384",
+        fix: 'restart it from Proxmox (`qm reboot 800` on pve) while every other control plane is healthy, one node at a time: docs/operations.md, "Resizing a node"',
+      },
+    ]);
+  });
+
+  it("checks isoDatastoreShared against the storage's shared flag", async () => {
+    const { fake, stack } = await setup((s) => {
+      s.settings["proxmox"] = { ...(s.settings["proxmox"] as object), isoDatastore: "isos", isoDatastoreShared: true };
+    });
+    fake.state.storage["pve"]!.push({ storage: "isos", content: "iso", type: "dir", active: 1, enabled: 1, shared: 0 });
+    fake.state.permissions["/storage/isos"] = { ...fake.state.permissions["/storage/local"] };
+    expect(failures(await doctor(stack))).toEqual([
+      expect.objectContaining({
+        name: "proxmox storage pve",
+        detail: expect.stringContaining(
+          "storage isos is not shared, but homelab:proxmox.isoDatastoreShared is true; set it to false, or name shared storage (NFS, CephFS)",
+        ) as unknown,
+      }),
+    ]);
   });
 
   it("names a missing bridge and a storage without the needed content", async () => {

@@ -7,6 +7,9 @@
  * config check reads at run time; after a change to the emitted documents,
  * regenerate it with `npx vitest run test/talos/schema-support.test.ts -u`.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { kubernetesMinorsFor, supportedTalosMinors, talosDefaultKubernetes, talosMinor } from "../../components/lib/talos-support";
@@ -67,6 +70,16 @@ describe("Talos minors the program supports", async () => {
       const validate = talosDocumentValidator(minor);
       expect(validate({ apiVersion: "v1alpha1", kind: "VolumeConfig", name: "STATE", encryption: { provider: "luks1" } })).not.toEqual([]);
       expect(validate({ machine: { install: { disk: 7 } } })).not.toEqual([]);
+    }
+  });
+
+  it("README.md and docs/operations.md state the supported Talos minors and the newest one's Kubernetes range", () => {
+    const newest = supportedTalosMinors[supportedTalosMinors.length - 1] ?? "";
+    const kubernetes = kubernetesMinorsFor(newest) ?? [];
+    for (const file of ["README.md", join("docs", "operations.md")]) {
+      const text = readFileSync(join(__dirname, "..", "..", file), "utf8").replace(/\s+/g, " ");
+      expect(text, file).toContain(`${supportedTalosMinors.map((minor) => `v${minor}.x`).join(" or ")} (`);
+      expect(text, file).toContain(`${kubernetes[0] ?? ""} to ${kubernetes[kubernetes.length - 1] ?? ""} on Talos ${newest}`);
     }
   });
 
