@@ -128,6 +128,8 @@ export function nextSteps(out: string, result: InitResult): string {
     const target = template.replace(/\.secret\.example\.yaml$/, ".sops.yaml");
     lines.push(`     cp ${template} ${target} && $EDITOR ${target} && sops --encrypt --in-place ${target}`);
   }
+  if (result.files.includes(".githooks/pre-commit"))
+    lines.push("", `   Turn on the SOPS guard before the first commit: git -C ${out} config core.hooksPath .githooks`);
   lines.push(
     "",
     "3. Create the 1Password items the example apps read (apps/example/*.yaml), or remove `- example` from apps/kustomization.yaml.",

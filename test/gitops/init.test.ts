@@ -5,7 +5,7 @@
  * next steps printed.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -58,8 +58,11 @@ describe("gitops-init", () => {
     // Every other file is the template's, byte for byte.
     for (const file of listFiles(gitopsRoot).filter((f) => f !== ".sops.yaml"))
       expect(readFileSync(join(out, file), "utf8"), file).toBe(readFileSync(join(gitopsRoot, file), "utf8"));
-    // A fresh repository passes the program's SOPS preflight with the cluster key.
+    // A fresh repository passes the program's SOPS preflight with the cluster key, and the template's own guard.
     expect(await undecryptableSopsFiles(out, cluster.identity)).toEqual([]);
+    expect(spawnSync("node", [join(out, ".github", "sops-guard.cjs"), out], { encoding: "utf8" }).status).toBe(0);
+    // The pre-commit hook stays executable.
+    expect(statSync(join(out, ".githooks", "pre-commit")).mode & 0o111).toBe(0o111);
   });
 
   it("writes recipients the real age CLI encrypts to, and either identity decrypts", () => {
@@ -79,6 +82,7 @@ describe("gitops-init", () => {
     expect(result.secretTemplates).toEqual(templates);
     expect(result.toEdit).toContain("infrastructure/storage/helmrelease.yaml");
     const text = nextSteps(out, result);
+    expect(text).toContain(`git -C ${out} config core.hooksPath .githooks`);
     for (const template of templates) {
       const target = template.replace(".secret.example.yaml", ".sops.yaml");
       expect(text).toContain(`cp ${template} ${target} && $EDITOR ${target} && sops --encrypt --in-place ${target}`);
