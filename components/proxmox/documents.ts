@@ -21,13 +21,14 @@ export function schematicDocument(qemuGuestAgent: boolean): string {
 
 /**
  * Factory URLs all end in `metal-amd64-secureboot.iso`; naming the file after
- * version and schematic keeps two builds from overwriting each other (P6).
+ * version and schematic keeps two builds from overwriting each other (the
+ * provider names the file after the URL's last segment otherwise).
  */
 export function isoFileName(talosVersion: string, schematicId: string): string {
   return `talos-${talosVersion}-${schematicId.slice(0, 12)}-metal-amd64-secureboot.iso`;
 }
 
-/** The disk Talos installs to: scsi0 behind virtio-scsi-pci shows up as /dev/sda (T5). */
+/** The disk Talos installs to: scsi0 behind virtio-scsi-pci shows up as /dev/sda. */
 export const systemDisk = { interface: "scsi0", device: "/dev/sda" } as const;
 
 export function vmArgs(
@@ -47,7 +48,8 @@ export function vmArgs(
     poolId: pve.pool,
     description: `Talos ${node.role} of cluster ${cluster.name}, managed by Pulumi. Replacing this VM destroys its TPM and the disk keys sealed in it.`,
     tags: ["talos", cluster.name, node.role],
-    // Secure Boot needs UEFI on q35; keys not pre-enrolled leave OVMF in setup mode so Talos enrols its own (P2).
+    // Secure Boot needs UEFI on q35; keys not pre-enrolled leave OVMF in setup mode so Talos enrols its own
+    // (the provider's EFI disk defaults are type 2m, pre_enrolled_keys false: bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go).
     bios: "ovmf",
     machine: "q35",
     efiDisk: { datastoreId: stateDatastore, type: "4m", preEnrolledKeys: false, fileFormat: "raw" },
@@ -67,7 +69,7 @@ export function vmArgs(
         ssd: true,
       },
     ],
-    // q35 has no ide3, the provider's default CD-ROM slot (P3).
+    // q35 has no ide3, the provider's default CD-ROM slot (dvCDROMInterface, bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go).
     cdrom: { fileId: isoFileId, interface: "ide2" },
     // Boot the installed disk first; the ISO only boots while the disk is empty.
     bootOrders: [systemDisk.interface, "ide2"],
@@ -82,7 +84,8 @@ export function vmArgs(
       },
     ],
     operatingSystem: { type: "l26" },
-    // Without the extension nothing answers, and the provider would wait 15 minutes per refresh (P4).
+    // Without the extension nothing answers, and the provider would wait 15 minutes per refresh (dvAgentTimeout,
+    // bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go).
     agent: cluster.qemuGuestAgent ? { enabled: true, timeout: "2m", trim: true } : { enabled: false },
     onBoot: true,
     started: true,

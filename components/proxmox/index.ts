@@ -29,7 +29,7 @@ export class TalosMachines extends pulumi.ComponentResource {
   /** Each VM's firewall, by node name: in force once these exist, so a config is sent after them. */
   public readonly firewalls: Record<string, pulumi.Resource[]>;
   public readonly schematicId: pulumi.Output<string>;
-  /** Secure Boot installer of the same schematic and version as the ISO (T6). */
+  /** Secure Boot installer of the same schematic and version as the ISO. */
   public readonly installerImage: pulumi.Output<string>;
   public readonly isoUrl: pulumi.Output<string>;
   /** Device the VMs present their system disk as, for the Talos installer. */
@@ -67,7 +67,8 @@ export class TalosMachines extends pulumi.ComponentResource {
             contentType: "iso",
             url: urls.isoSecureboot,
             fileName: schematic.id.apply((id: string) => isoFileName(cluster.talosVersion, id)),
-            // The factory publishes no checksum; never re-download an ISO that is already there (P6).
+            // The factory publishes no checksum; never re-download an ISO that is already there (`overwrite` defaults
+            // to true and replaces the file when the URL's size differs: bpg/terraform-provider-proxmox v0.111.1 fwprovider/nodes/resource_download_file.go).
             overwrite: false,
             uploadTimeout: 1800,
           },

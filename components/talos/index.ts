@@ -29,15 +29,15 @@ export interface TalosClusterArgs {
   backupRecipients?: readonly string[];
 }
 
-/** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (T11). */
+/** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_machine_bootstrap_resource.go, Timeouts.Create). */
 const slowOperation = "30m";
-/** Renew the admin kubeconfig three months before it expires, so a quarterly `up` always catches it (T3). */
+/** Renew the admin kubeconfig three months before it expires (default 720h: siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_cluster_kubeconfig_resource.go), so a quarterly `up` always catches it. */
 const kubeconfigRenewal = "2160h";
 
 export class TalosCluster extends pulumi.ComponentResource {
   public readonly kubeconfig: pulumi.Output<string>;
   public readonly talosconfig: pulumi.Output<string>;
-  /** Kubernetes provider for the later layers; its identity survives kubeconfig renewal (K1). */
+  /** Kubernetes provider for the later layers; its identity survives kubeconfig renewal (clusterIdentifier). */
   public readonly kubernetesProvider: k8s.Provider;
   public readonly clientCertificateExpiry: pulumi.Output<string>;
   /** The machine secrets as an age-encrypted secrets bundle (armor); ciphertext, so not a Pulumi secret. */
@@ -48,7 +48,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     const { cluster } = args.settings;
     const { derived } = args;
 
-    // A lower talosVersion on Secrets would regenerate the cluster PKI (T1): fix it at creation.
+    // A lower talosVersion on Secrets would regenerate the cluster PKI (RequiresReplace when the planned version is
+    // lower: siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_machine_secrets_resource.go): fix it at creation.
     const secrets = new talos.machine.Secrets(
       `${name}-secrets`,
       { talosVersion: cluster.talosVersion },
@@ -116,7 +117,8 @@ export class TalosCluster extends pulumi.ComponentResource {
             applyMode: applyModeNoReboot,
             timeouts: { create: slowOperation, update: slowOperation },
           },
-          // Apply reads nothing back from the node, so a new VM must force a new apply (T8).
+          // Apply reads nothing back from the node (its Read is empty: siderolabs/terraform-provider-talos v0.11.0
+          // pkg/talos/talos_machine_configuration_apply_resource.go), so a new VM must force a new apply.
           { parent: this, dependsOn: [vm, ...(args.firewalls?.[node.name] ?? [])], replaceWith: [vm] },
         ),
       );
@@ -175,7 +177,8 @@ export class TalosCluster extends pulumi.ComponentResource {
 
     this.kubernetesProvider = new k8s.Provider(
       `${name}-kubernetes`,
-      // A stable identifier stops an unknown or renewed kubeconfig from replacing every resource under it (K1).
+      // A stable identifier stops an unknown or renewed kubeconfig from replacing every resource under it
+      // (pulumi/pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go, DiffConfig and clusterIdentifier).
       { kubeconfig: this.kubeconfig, clusterIdentifier: `talos-${cluster.name}` },
       { parent: this },
     );

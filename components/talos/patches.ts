@@ -101,7 +101,10 @@ export interface Patch {
 /** Alias of the node's NIC, found by its MAC so the name does not depend on PCI order. */
 export const linkAlias = "lan0";
 
-/** 01: install to the VM's system disk with the Secure Boot installer of the ISO's schematic (T5, T6). */
+/**
+ * 01: install to the VM's system disk with the Secure Boot installer of the ISO's schematic: the installed
+ * OS comes from machine.install.image, and the default installer is not the Secure Boot one.
+ */
 export function installPatch(installerImage: string, installDisk: string): Patch {
   return {
     name: "01-install",
