@@ -4,8 +4,11 @@
  * property dependencies, provider, options and inputs (and which inputs are
  * secret), every invoke, and the stack outputs.
  */
+import { resolve } from "node:path";
+
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as state from "@pulumi/pulumi/runtime/state";
 
 import { type Behaviour, behaviours } from "./mocks";
 
@@ -260,6 +263,21 @@ async function loadProgram(): Promise<Program> {
   return typeof mod.default === "function" ? mod.default : mod;
 }
 
+/** The project directory, where Pulumi.yaml is. */
+const projectDirectory = resolve(__dirname, "..");
+
+/**
+ * Gives the mock runtime the project directory the engine would: the language
+ * host passes it as --root-directory (@pulumi/pulumi cmd/run/index.js), while
+ * the mock runtime keeps the placeholder "rootDirectory" (runtime/state.js),
+ * against which a relative flux.localCheckout would not resolve.
+ */
+function setRootDirectory(dir: string): void {
+  const { getStore } = state as unknown as { getStore?: () => { settings: { options: { rootDirectory?: string } } } };
+  if (getStore === undefined) throw new Error("@pulumi/pulumi no longer exports runtime/state getStore");
+  getStore().settings.options.rootDirectory = dir;
+}
+
 /** Waits until no registration or invoke is in flight. */
 async function settle(): Promise<void> {
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs?: () => Promise<void> };
@@ -276,6 +294,7 @@ async function start(options: RunOptions): Promise<{ recorder: Recorder; program
     ...(options.seed ? { seed: options.seed } : {}),
   });
   await pulumi.runtime.setMocks(mocks, "homelab", "homelab", preview);
+  setRootDirectory(projectDirectory);
   const recorder = new Recorder(pulumi.runtime.getMonitor() as unknown as MockMonitor);
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);
   return { recorder, program: options.program ?? (await loadProgram()) };

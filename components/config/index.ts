@@ -3,10 +3,9 @@
  * validates it (every problem at once), runs the preflight checks that need
  * I/O, and hands out secrets only as Pulumi secrets.
  */
-import { isAbsolute, resolve } from "node:path";
-
 import * as pulumi from "@pulumi/pulumi";
 
+import { resolveProjectPath } from "./paths";
 import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
 import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfig } from "./validate";
@@ -91,7 +90,7 @@ async function preflight(config: ValidConfig, projectRoot: string): Promise<stri
   }
   const checkout = config.settings.flux.localCheckout;
   if (checkout !== undefined) {
-    const dir = isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout);
+    const dir = resolveProjectPath(checkout, projectRoot);
     let problems: string[];
     try {
       problems = await undecryptableSopsFiles(dir, config.secrets.sopsAgeKey);

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 
+import { resolveProjectPath } from "../../components/config/paths";
 import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
 import { checkOnePassword } from "./onepassword";
@@ -96,13 +97,13 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
       const path = isAbsolute(options.sopsConfig) ? options.sopsConfig : resolve(cwd, options.sopsConfig);
       results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "--sops-config"));
     } else if (checkout !== undefined) {
-      const path = resolve(isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout), ".sops.yaml");
+      const path = resolve(resolveProjectPath(checkout, projectRoot), ".sops.yaml");
       results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "homelab:flux.localCheckout"));
     } else {
       skipped.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
     }
     if (checkout !== undefined) {
-      results.push(await checkSopsFiles(secrets.sopsAgeKey, isAbsolute(checkout) ? checkout : resolve(projectRoot, checkout)));
+      results.push(await checkSopsFiles(secrets.sopsAgeKey, resolveProjectPath(checkout, projectRoot)));
     } else {
       skipped.push("sops files (no homelab:flux.localCheckout)");
     }

@@ -50,13 +50,28 @@ export function layerReport(run: ProgramRun, est: Estimate): string[] {
   });
 }
 
+/** What the user configured for a VM: its Proxmox host, id and size (the inputs of components/proxmox/documents.ts vmArgs). */
+export function vmSummary(r: Registration): string | undefined {
+  const { nodeName, vmId, cpu, memory, disks } = r.inputs as {
+    nodeName?: unknown;
+    vmId?: unknown;
+    cpu?: { cores?: unknown };
+    memory?: { dedicated?: unknown };
+    disks?: { size?: unknown; datastoreId?: unknown }[];
+  };
+  if (typeof nodeName !== "string" || cpu === undefined || memory === undefined) return undefined;
+  const disk = disks?.[0];
+  return `on ${nodeName}, vm ${String(vmId)}: ${String(cpu.cores)} cores, ${String(memory.dedicated)} MiB, ${String(disk?.size)} GiB disk on ${String(disk?.datastoreId)}`;
+}
+
 export function graphText(run: ProgramRun): string[] {
   const graph = Graph.of(run);
   return run.registrations
     .filter((r) => r.custom)
     .map((r) => {
       const deps = [...(graph.edges.get(r.urn) ?? [])].map((u) => label(run.byUrn(u))).sort();
-      return `${label(r)}${deps.length ? `  <- ${deps.join(", ")}` : ""}`;
+      const vm = vmSummary(r);
+      return `${label(r)}${vm === undefined ? "" : ` [${vm}]`}${deps.length ? `  <- ${deps.join(", ")}` : ""}`;
     });
 }
 

@@ -1,7 +1,13 @@
 /**
- * Reads a Pulumi.<stack>.yaml for an offline evaluation. Encrypted values
- * (`secure: …`) cannot be read without the Pulumi CLI and are never needed:
- * every secret is replaced by a throwaway value generated for this run.
+ * Reads a Pulumi.<stack>.yaml for an offline evaluation, with the config
+ * semantics of `pulumi up`: a value stored as `secure: …` reaches the program
+ * as a secret key (PULUMI_CONFIG_SECRET_KEYS, read back by
+ * runtime.isConfigSecret in @pulumi/pulumi runtime/config.js), and every other
+ * value as plain config, so a secret stored in plaintext is refused by the
+ * program's own check exactly as under `up`. (`Config.requireSecret` itself
+ * would accept it: its plaintext warning is disabled, @pulumi/pulumi config.js,
+ * pulumi/pulumi#7127.) Encrypted values cannot be read without the Pulumi CLI,
+ * so each is replaced by a throwaway value of the right form.
  */
 import { readFile } from "node:fs/promises";
 
@@ -21,24 +27,53 @@ const secretKeysByMode = {
   sdk: ["proxmoxApiToken", "sopsAgeKey", "onePasswordServiceAccountToken"],
 } as const;
 
-export async function readStackConfig(path: string): Promise<OfflineConfig> {
-  const file = parseYaml(await readFile(path, "utf8")) as { config?: Record<string, unknown> } | null;
-  const entries = Object.entries(file?.config ?? {});
+export interface ReadOptions {
+  /**
+   * Also give the secrets of the selected 1Password mode that are not set at
+   * all a throwaway value (`up` would refuse them as missing). Default true.
+   */
+  fillMissingSecrets?: boolean;
+}
+
+export class StackFileError extends Error {}
+
+export async function readStackConfig(path: string, options: ReadOptions = {}): Promise<OfflineConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new StackFileError(`cannot read the stack file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let file: unknown;
+  try {
+    file = parseYaml(text);
+  } catch (error) {
+    throw new StackFileError(`${path} is not YAML: ${(error as Error).message.split("\n")[0] ?? ""}`);
+  }
+  const configSection = typeof file === "object" && file !== null ? (file as { config?: unknown }).config : undefined;
+  if (configSection !== undefined && (typeof configSection !== "object" || configSection === null || Array.isArray(configSection))) {
+    throw new StackFileError(`${path} has no \`config:\` mapping; is it a Pulumi.<stack>.yaml?`);
+  }
   const config: Record<string, string> = {};
   const encrypted: string[] = [];
-  for (const [key, value] of entries) {
+  for (const [key, value] of Object.entries((configSection ?? {}) as Record<string, unknown>)) {
     if (typeof value === "object" && value !== null && "secure" in value) encrypted.push(key);
     else config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  const onePassword = config["homelab:onePassword"] ? (JSON.parse(config["homelab:onePassword"]) as { mode?: string }) : {};
-  const mode = onePassword.mode === "sdk" ? "sdk" : "connect";
+  let mode: keyof typeof secretKeysByMode = "connect";
+  try {
+    const onePassword = JSON.parse(config["homelab:onePassword"] ?? "{}") as { mode?: unknown } | null;
+    if (onePassword?.mode === "sdk") mode = "sdk";
+  } catch {
+    // A malformed onePassword is reported by the program's own validation.
+  }
   const generated = await generateSecrets();
-  const needed = new Set<string>([
-    ...secretKeysByMode[mode].map((k) => `homelab:${k}`),
-    ...encrypted.filter((k) => k.startsWith("homelab:")),
-  ]);
+  const missing =
+    (options.fillMissingSecrets ?? true)
+      ? secretKeysByMode[mode].map((k) => `homelab:${k}`).filter((k) => config[k] === undefined && !encrypted.includes(k))
+      : [];
   const substituted: string[] = [];
-  for (const key of needed) {
+  for (const key of [...encrypted.filter((k) => k.startsWith("homelab:")), ...missing]) {
     const value = generated[key.slice("homelab:".length) as keyof typeof generated] as string | undefined;
     if (value === undefined) continue;
     config[key] = value;

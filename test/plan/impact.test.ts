@@ -194,7 +194,10 @@ describe("npm run plan -- --compare (the command)", () => {
   it("records the last successful plan, and --compare-last exits 2 on an unsafe change with the summary last", async () => {
     const cwd = mkdtempSync(join(scratch, "cwd-"));
     const first = configFile("three-cp", base());
-    await run(tsx, [join(root, "scripts/plan.ts"), "--config", first, "--out", join(cwd, "out")], { cwd, timeout: 60_000 });
+    await run(tsx, [join(root, "scripts/plan.ts"), "--config", first, "--throwaway-secrets", "--out", join(cwd, "out")], {
+      cwd,
+      timeout: 60_000,
+    });
     const recorded = parseYaml(readFileSync(join(cwd, ".plan", "last-config.yaml"), "utf8")) as { config: Record<string, unknown> };
     expect(Object.keys(recorded.config)).toContain("homelab:nodes");
     // The throwaway secrets are not recorded.

@@ -1,0 +1,314 @@
+/**
+ * The plan command: arguments, the output directory, and the run. Everything
+ * that touches the outside (directories, output streams) is injectable, so the
+ * tests run the command itself.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { parseArgs } from "node:util";
+
+import { ConfigError, exampleStackFile } from "../../components/config";
+import { resolveProjectPath } from "../../components/config/paths";
+import { runProgram } from "../../offline/harness";
+import { knownSecrets } from "../../offline/secrets";
+import { generatedDocuments } from "./documents";
+import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
+import { type Latency, latencyModel } from "./latency";
+import { estimate, estimateReport, graphText, layerReport, mermaid } from "./report";
+import { type OfflineConfig, readStackConfig, StackFileError } from "./stack-config";
+
+export const usage = `Usage: npm run plan -- [options]
+
+Evaluates the program offline (Pulumi's mock runtime: no Proxmox, no Pulumi
+CLI, no network) with a stack config and prints what \`pulumi up\` would build,
+in what order and how long it would take; writes every generated document.
+A config \`pulumi up\` would refuse exits 1 with the same problems.
+
+Options:
+  --config <file>        stack config (default: Pulumi.homelab.yaml, or
+                         ${exampleStackFile} until you have one)
+  --out <dir>            where documents and the graph go (default: out/ in the
+                         project). Plan only writes into a new or empty
+                         directory or one it wrote before, and only replaces
+                         its own files there
+  --latency <file>       JSON object of seconds per resource type, to replace
+                         the model's figures; keys are the type names the plan
+                         prints (VmLegacy) or full tokens
+  --throwaway-secrets    give secrets that are not set yet throwaway values
+                         (\`pulumi up\` would refuse them as missing; always on
+                         for ${exampleStackFile})
+  --compare <file>       what changing from <file> to --config does
+  --compare-last         the same, since the last successful plan
+  -h, --help             show this help
+
+Exit status: 0 planned, 1 the config has problems, 2 bad usage, or with
+--compare a change that is not safe.
+`;
+
+/** A mistake in how the command was called: one line, exit 2. */
+export class UsageError extends Error {}
+
+export interface PlanOptions {
+  config?: string;
+  out?: string;
+  latency?: string;
+  compare?: string;
+  compareLast: boolean;
+  throwawaySecrets: boolean;
+  help: boolean;
+}
+
+export function parsePlanArgs(argv: string[]): PlanOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        out: { type: "string" },
+        latency: { type: "string" },
+        compare: { type: "string" },
+        "compare-last": { type: "boolean", default: false },
+        "throwaway-secrets": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (const name of ["config", "out", "latency", "compare"] as const) {
+    if (values[name] === "") throw new UsageError(`--${name} needs a value`);
+  }
+  if (values.compare !== undefined && values["compare-last"]) throw new UsageError("give --compare <file> or --compare-last, not both");
+  return {
+    compareLast: values["compare-last"],
+    throwawaySecrets: values["throwaway-secrets"],
+    help: values.help,
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values.latency !== undefined ? { latency: values.latency } : {}),
+    ...(values.compare !== undefined ? { compare: values.compare } : {}),
+  };
+}
+
+/** Short type name as the plan prints it: `VmLegacy` for `proxmoxve:index/vmLegacy:VmLegacy`. */
+export const shortType = (type: string): string => type.split(":").pop() ?? type;
+
+/**
+ * The latency model with the overrides of a --latency file. Keys are the type
+ * names the plan prints or full type tokens; an unknown key or a value that is
+ * not a number of seconds is refused.
+ */
+export function withLatencyOverrides(model: Record<string, Latency>, text: string, source: string): Record<string, Latency> {
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--latency ${source} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
+    throw new UsageError(`--latency ${source} must be a JSON object of seconds per resource type, like {"VmLegacy": 90}`);
+  }
+  const byShortName = new Map(Object.keys(model).map((type) => [shortType(type), type]));
+  const result = { ...model };
+  for (const [key, seconds] of Object.entries(overrides)) {
+    const type = key in model ? key : byShortName.get(key);
+    if (type === undefined) {
+      throw new UsageError(
+        `--latency ${source}: ${JSON.stringify(key)} is not a modelled resource type; use one of ${[...byShortName.keys()].join(", ")}`,
+      );
+    }
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new UsageError(`--latency ${source}: ${key} must be a number of seconds (0 or more), not ${JSON.stringify(seconds)}`);
+    }
+    result[type] = { seconds, basis: `measured (${source})` };
+  }
+  return result;
+}
+
+/** Marks a directory plan wrote, listing its files, so a later run replaces only those. */
+export const outputMarker = ".homelab-plan.json";
+
+/** Refused output directory: one line, exit 2. */
+export class OutDirError extends UsageError {}
+
+/** The files a previous plan wrote into `dir`; throws when `dir` holds anything else and is not a plan output. */
+export async function previousOutput(dir: string): Promise<string[]> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined) return [];
+  if (!info.isDirectory()) throw new OutDirError(`--out ${dir} is a file, not a directory`);
+  const entries = await readdir(dir);
+  if (entries.length === 0) return [];
+  if (!entries.includes(outputMarker)) {
+    const shown = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ", …" : "");
+    throw new OutDirError(
+      `--out ${dir} already holds files plan did not write (${shown}); give a new or empty directory (plan never deletes what it did not write)`,
+    );
+  }
+  const marker = JSON.parse(await readFile(join(dir, outputMarker), "utf8")) as { files?: unknown };
+  const files = Array.isArray(marker.files) ? marker.files.filter((f): f is string => typeof f === "string") : [];
+  // Only paths inside the directory: a marker is not trusted to point anywhere else.
+  return files.filter((f) => !isAbsolute(f) && !relative(dir, resolve(dir, f)).startsWith(".."));
+}
+
+/**
+ * Writes the files into `dir`, replacing what an earlier plan wrote there
+ * (`previous`, from previousOutput) and nothing else.
+ */
+export async function writeOutput(dir: string, files: Map<string, string>, previous: string[]): Promise<void> {
+  for (const file of previous) {
+    await rm(join(dir, file), { force: true });
+    // Remove directories the old files leave empty, up to `dir` itself.
+    for (let parent = dirname(join(dir, file)); parent.startsWith(dir + sep); parent = dirname(parent)) {
+      if ((await readdir(parent).catch(() => ["?"])).length > 0) break;
+      await rmdir(parent);
+    }
+  }
+  await mkdir(dir, { recursive: true });
+  for (const [path, content] of files) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  await writeFile(join(dir, outputMarker), `${JSON.stringify({ writtenBy: "npm run plan", files: [...files.keys()].sort() }, null, 1)}\n`);
+}
+
+export interface PlanDeps {
+  /** Directory relative paths on the command line start from; default INIT_CWD (where `npm run` was called) or the cwd. */
+  cwd?: string;
+  /** The project directory (Pulumi.yaml): where the default stack file and out/ are. */
+  projectRoot: string;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+/** The whole command; resolves to the exit status. */
+export async function main(argv: string[], deps: PlanDeps): Promise<number> {
+  const stdout = deps.stdout ?? ((text: string) => process.stdout.write(text));
+  const stderr = deps.stderr ?? ((text: string) => process.stderr.write(text));
+  const cwd = deps.cwd ?? process.env["INIT_CWD"] ?? process.cwd();
+  const fromCwd = (path: string) => resolve(cwd, path);
+
+  /** One line per step on stderr, so stdout stays the report. */
+  async function step<T>(title: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    stderr(`▸ ${title} … `);
+    try {
+      const result = await work();
+      stderr(`done (${Date.now() - started} ms)\n`);
+      return result;
+    } catch (error) {
+      stderr("failed\n");
+      throw error;
+    }
+  }
+
+  try {
+    const options = parsePlanArgs(argv);
+    if (options.help) {
+      stdout(usage);
+      return 0;
+    }
+    const userStack = join(deps.projectRoot, "Pulumi.homelab.yaml");
+    const configPath =
+      options.config !== undefined ? fromCwd(options.config) : existsSync(userStack) ? userStack : join(deps.projectRoot, exampleStackFile);
+    const configName = options.config ?? (relative(cwd, configPath) || configPath);
+    if (options.config === undefined && basename(configPath) === exampleStackFile) {
+      stderr(`No Pulumi.homelab.yaml yet: planning ${exampleStackFile} (copy it to Pulumi.homelab.yaml and edit the copy).\n`);
+    }
+
+    const compareWith = options.compare !== undefined ? fromCwd(options.compare) : options.compareLast ? lastPlanConfig : undefined;
+    if (compareWith !== undefined) {
+      const impact = await step(`evaluating ${compareWith} and ${configName}`, () => compareStackConfigs(compareWith, configPath));
+      stdout(`${impactReport(impact, `Impact of changing ${compareWith} to ${configName}`).join("\n")}\n`);
+      return impact.exitCode;
+    }
+
+    const model = options.latency === undefined ? latencyModel : await readLatency(fromCwd(options.latency), options.latency);
+    const outDir = options.out !== undefined ? fromCwd(options.out) : join(deps.projectRoot, "out");
+    const outName = relative(cwd, outDir) || ".";
+    // Before the evaluation, so a refused directory costs nothing.
+    const previous = await previousOutput(outDir);
+    const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
+    const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
+    const { config: programConfig, unchecked } = withoutUnverifiableCheckout(offline, deps.projectRoot);
+    const run = await step("evaluating index.ts under the mock runtime", () =>
+      runProgram({ config: programConfig, secretKeys: offline.secretKeys }),
+    );
+    const secretValues = Object.fromEntries(offline.substituted.map((key) => [key, offline.config[key]]));
+    const documents = generatedDocuments(run, knownSecrets(run, secretValues));
+    const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
+    const est = estimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect");
+
+    const files = new Map(documents);
+    files.set("graph.mmd", mermaid(run));
+    files.set("graph.txt", `${graphText(run).join("\n")}\n`);
+    await step(`writing ${files.size} files to ${outName}/`, () => writeOutput(outDir, files, previous));
+
+    const lines = [
+      `Plan for ${configName} (secrets replaced by throwaway values: ${offline.substituted.join(", ") || "none"})`,
+      "",
+      "Layers, in order:",
+      ...layerReport(run, est).map((l) => `  ${l}`),
+      "",
+      `Resources (${run.registrations.filter((r) => r.custom).length}), each with what it waits for:`,
+      ...graphText(run).map((l) => `  ${l}`),
+      "",
+      ...estimateReport(est, model),
+      "",
+      ...(unchecked === undefined ? [] : [unchecked, ""]),
+      `Files: ${files.size} in ${outName}/: ${documents.size} documents (talos/, helm/, manifests/) and the graph (graph.mmd for Mermaid, graph.txt)`,
+    ];
+    stdout(`${lines.join("\n")}\n`);
+    await recordLastPlan(offline);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      stderr(`\n${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError || error instanceof StackFileError) {
+      stderr(`plan: ${error.message}${error instanceof OutDirError || error instanceof StackFileError ? "" : " (see --help)"}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/**
+ * With the age key stored encrypted, plan has only a throwaway key, with which
+ * no SOPS file of flux.localCheckout would decrypt. The program would then
+ * refuse a checkout that `up` accepts, so plan leaves that check out and says
+ * so. A checkout that cannot be read at all stays in: the program refuses it
+ * before decrypting anything, as under `up`.
+ */
+function withoutUnverifiableCheckout(offline: OfflineConfig, projectRoot: string): { config: Record<string, string>; unchecked?: string } {
+  const unchanged = { config: offline.config };
+  if (!offline.substituted.includes("homelab:sopsAgeKey")) return unchanged;
+  const flux = offline.config["homelab:flux"];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(flux ?? "null");
+  } catch {
+    return unchanged;
+  }
+  if (typeof parsed !== "object" || parsed === null || !("localCheckout" in parsed)) return unchanged;
+  const { localCheckout, ...rest } = parsed;
+  if (typeof localCheckout !== "string" || !existsSync(resolveProjectPath(localCheckout, projectRoot))) return unchanged;
+  return {
+    config: { ...offline.config, "homelab:flux": JSON.stringify(rest) },
+    unchecked: `Not checked: that every SOPS file in flux.localCheckout (${localCheckout}) decrypts with homelab:sopsAgeKey, which is encrypted in the stack file; \`npm run doctor\` checks it.`,
+  };
+}
+
+async function readLatency(path: string, name: string): Promise<Record<string, Latency>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read --latency ${name} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return withLatencyOverrides(latencyModel, text, name);
+}
