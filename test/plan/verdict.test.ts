@@ -36,7 +36,7 @@ function engineConfig(path: string, plaintexts: Map<string, string>): { config: 
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(file.config)) {
     if (typeof value === "object" && value !== null && "secure" in value) {
-      const plaintext = plaintexts.get(String((value).secure));
+      const plaintext = plaintexts.get(String(value.secure));
       if (plaintext === undefined) throw new Error(`no plaintext for ${key}`);
       config[key] = plaintext;
       secretKeys.push(key);
