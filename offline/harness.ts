@@ -259,7 +259,12 @@ interface OutputInternals {
 export type Program = () => Promise<Record<string, pulumi.Output<unknown>>>;
 
 async function loadProgram(): Promise<Program> {
-  const mod = (await import("../index.js")) as unknown as { default?: Program } & Program;
+  // Under a CommonJS TypeScript hook (tsx, as `npm run plan` runs), require keeps the SDKs on Node's own
+  // loader; anywhere else (vitest) the ESM import.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the only way to see a CommonJS .ts hook
+  const commonJs = typeof require === "function" && ".ts" in require.extensions;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const mod = (commonJs ? require("../index") : await import("../index.js")) as unknown as { default?: Program } & Program;
   return typeof mod.default === "function" ? mod.default : mod;
 }
 
@@ -300,8 +305,28 @@ async function start(options: RunOptions): Promise<{ recorder: Recorder; program
   return { recorder, program: options.program ?? (await loadProgram()) };
 }
 
+/**
+ * Pulumi captures a stack trace for every resource (its source position) and
+ * every RPC promise (`debuggablePromise`); with source maps on, as tsx turns them
+ * on, mapping those frames costs more than the evaluation itself, and the mock
+ * runtime never reads a source position. Off while the program runs.
+ */
+async function withoutSourceMaps<T>(work: () => Promise<T>): Promise<T> {
+  const enabled = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
+  try {
+    return await work();
+  } finally {
+    process.setSourceMapsEnabled(enabled);
+  }
+}
+
 /** Evaluates index.ts once with the given config; rejects with the program's error. */
-export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+export function runProgram(options: RunOptions): Promise<ProgramRun> {
+  return withoutSourceMaps(() => evaluate(options));
+}
+
+async function evaluate(options: RunOptions): Promise<ProgramRun> {
   const { recorder, program } = await start(options);
   const exported = await program();
   await settle();

@@ -8,6 +8,12 @@
  *   npm run plan -- --config Pulumi.other.yaml --out /tmp/plan --latency timings.json
  *   npm run plan -- --compare Pulumi.old.yaml     # what changing to --config does (scripts/plan/impact.ts)
  *   npm run plan -- --compare-last                # ... since the last successful plan
+ *
+ * package.json launches it with `node --require <the four Pulumi SDKs> --require tsx/cjs`:
+ * the SDKs (some thousand CommonJS files) load on Node's own loader before tsx's
+ * hook is installed, which would otherwise lex and resolve each of them again;
+ * only the project's own TypeScript goes through tsx. `npm run bench` measures
+ * the evaluation with exactly this command (scripts/bench/ratio.ts).
  */
 import { resolve } from "node:path";
 
