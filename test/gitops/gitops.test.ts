@@ -319,6 +319,13 @@ describe("the dependsOn graph", () => {
     expect(layeringViolations(graph, protectedLayers, (n) => esoLayers.has(n))).toEqual([]);
   });
 
+  it("keeps the alerts independent of what they watch: monitoring waits for neither storage nor External Secrets", () => {
+    const esoLayers = new Set(fluxKustomizations.filter(({ ks }) => isEsoRelated(ks)).map(({ ks }) => ks.metadata.name));
+    const monitoringLayers = fluxKustomizations.filter(({ ks }) => /monitoring/.test(ks.metadata.name)).map(({ ks }) => ks.metadata.name);
+    expect(monitoringLayers.sort()).toEqual(["infra-monitoring", "monitoring"]);
+    expect(layeringViolations(graph, monitoringLayers, (n) => esoLayers.has(n) || n === "infra-storage")).toEqual([]);
+  });
+
   it("makes every layer holding ExternalSecrets wait for the External Secrets gate", () => {
     const holders = fluxKustomizations.filter(({ ks }) =>
       objects.some((m) => m.object["kind"] === "ExternalSecret" && m.file.startsWith(`${layerDir(ks)}/`)),
