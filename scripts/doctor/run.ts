@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from "node:path";
 import { resolveProjectPath } from "../../components/config/paths";
 import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
+import { checkProvisioningNetwork, localIpv4Addresses } from "./network";
 import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
 import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
@@ -23,6 +24,8 @@ export interface DoctorDeps {
   projectRoot?: string;
   /** Directory that relative --config-json and --sops-config paths start from. */
   cwd?: string;
+  /** This machine's IPv4 addresses; default: read from its interfaces. */
+  localAddresses?: readonly string[];
   /** Where report lines go; default stdout. */
   write?: (line: string) => void;
 }
@@ -83,6 +86,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
     skipped.push("proxmox, sops recipients and 1password (they need a valid stack config)");
   } else {
     const { settings, secrets } = valid;
+    results.push(checkProvisioningNetwork(settings, deps.localAddresses ?? localIpv4Addresses()));
     const proxmox = await checkProxmox({
       settings,
       token: secrets.proxmoxApiToken,

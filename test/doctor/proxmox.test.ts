@@ -48,11 +48,15 @@ async function setup(configure: (stack: DoctorStack) => void = () => {}): Promis
   return { fake, stack };
 }
 
+/** A machine on the example's node subnet, as `pulumi up` should run from. */
+const onNodeSubnet = ["10.0.0.7", "192.168.10.5"];
+
 async function doctor(stack: DoctorStack, options: { timeoutMs?: number; ca?: string | null } = {}): Promise<DoctorReport> {
   return runDoctor(
     { stack: "homelab", timeoutMs: options.timeoutMs ?? 2000, help: false },
     {
       runner: fakePulumi({ configJson: pulumiConfigJson(stack) }),
+      localAddresses: onNodeSubnet,
       ...(options.ca === null ? {} : { ca: options.ca ?? certificate.cert }),
     },
   );
@@ -73,6 +77,7 @@ describe("doctor against the Proxmox API", () => {
     const code = await main(["--config-json", file, "--timeout-ms", "2000"], {
       runner: fakePulumi({ version: "v3.248.0" }),
       ca: certificate.cert,
+      localAddresses: onNodeSubnet,
       write: (line) => lines.push(line),
     });
 
@@ -82,6 +87,7 @@ describe("doctor against the Proxmox API", () => {
     expect(checks).toEqual([
       "pulumi cli",
       "stack config",
+      "provisioning network",
       "proxmox api",
       "proxmox version",
       "proxmox privileges",
