@@ -54,22 +54,26 @@ export function bootstrapReplacedWith(derived: Pick<Derived, "controlPlanes">, b
 /**
  * The health gate in front of the Kubernetes layers: etcd healthy with exactly
  * the control planes as members, apid and kubelet up on each of them. Workers
- * and Kubernetes-level checks are left out: with them, one worker down or
- * cordoned would hold every later change for the whole timeout (the Kubernetes
- * checks list every node: siderolabs/talos v1.13.9 pkg/cluster/check/default.go
- * DefaultClusterChecks; skipKubernetesChecks runs PreBootSequenceChecks only,
- * siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_cluster_health_data_source.go).
+ * are left out: with them, one worker down would hold every later change for
+ * the whole timeout. The Kubernetes-level checks list every node of the
+ * cluster, workers included (siderolabs/talos v1.13.9
+ * pkg/cluster/check/default.go DefaultClusterChecks, kubernetes.go
+ * K8sAllNodesReportedAssertion), so they run only when every node is a control
+ * plane; with workers the gate runs PreBootSequenceChecks only
+ * (skipKubernetesChecks, siderolabs/terraform-provider-talos v0.11.0
+ * pkg/talos/talos_cluster_health_data_source.go).
  */
 export function controlPlaneHealthArgs(
   clientConfiguration: talos.types.input.cluster.GetHealthClientConfigurationArgs,
-  controlPlaneAddresses: string[],
+  derived: Pick<Derived, "controlPlanes" | "workers">,
   timeout: string,
 ): talos.cluster.GetHealthOutputArgs {
+  const controlPlaneAddresses = derived.controlPlanes.map((n) => n.address);
   return {
     clientConfiguration,
     controlPlaneNodes: controlPlaneAddresses,
     workerNodes: [],
-    skipKubernetesChecks: true,
+    skipKubernetesChecks: derived.workers.length > 0,
     endpoints: controlPlaneAddresses,
     timeouts: { read: timeout },
   };

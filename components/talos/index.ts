@@ -147,7 +147,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     const healthy: pulumi.Input<pulumi.Resource[]> = pulumi.runtime.isDryRun()
       ? [bootstrap]
       : talos.cluster
-          .getHealthOutput(controlPlaneHealthArgs(clientConfiguration, controlPlaneAddresses, slowOperation), {
+          .getHealthOutput(controlPlaneHealthArgs(clientConfiguration, derived, slowOperation), {
             parent: this,
             dependsOn: [bootstrap, ...controlPlaneApplies],
           })

@@ -92,6 +92,15 @@ describe("the single control plane", async () => {
   });
 });
 
+describe("the health gate of a cluster of control planes only", async () => {
+  const run = await runExample({ settings: singleNodeSettings() });
+
+  it("also runs the Kubernetes-level checks, which then concern control planes only", () => {
+    const [health] = run.invokes.filter((i) => i.token === invokes.health);
+    expect(health?.args).toMatchObject({ controlPlaneNodes: ["192.168.10.41"], workerNodes: [], skipKubernetesChecks: false });
+  });
+});
+
 describe("the health gate in front of the Kubernetes layers", async () => {
   const slowWorker = 300;
   const run = await runExample({
@@ -106,7 +115,7 @@ describe("the health gate in front of the Kubernetes layers", async () => {
   });
   const [health] = run.invokes.filter((i) => i.token === invokes.health);
 
-  it("checks the control planes at the Talos level only: etcd, apid, kubelet", () => {
+  it("with workers, checks the control planes at the Talos level only: etcd, apid, kubelet", () => {
     expect(health?.args).toMatchObject({
       controlPlaneNodes: ["192.168.10.41", "192.168.10.42", "192.168.10.43"],
       workerNodes: [],
