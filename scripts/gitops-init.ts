@@ -24,8 +24,19 @@ async function clusterRecipient(recipient: string | undefined, outputsFile: stri
   if (recipient !== undefined && outputsFile !== undefined) throw new InitError("give --recipient or --stack-outputs, not both");
   if (recipient !== undefined) return recipient;
   if (outputsFile === undefined) throw new InitError("missing --recipient (or --stack-outputs)");
-  const outputs = JSON.parse(await readFile(outputsFile, "utf8")) as Record<string, unknown>;
-  const value = outputs["ageRecipient"];
+  let text: string;
+  try {
+    text = await readFile(outputsFile, "utf8");
+  } catch (error) {
+    throw new InitError(`cannot read ${outputsFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(text);
+  } catch {
+    throw new InitError(`${outputsFile} is not JSON; write it with \`pulumi stack output --json\``);
+  }
+  const value = typeof outputs === "object" && outputs !== null ? (outputs as Record<string, unknown>)["ageRecipient"] : undefined;
   if (typeof value !== "string")
     throw new InitError(`${outputsFile} has no ageRecipient output; was it written by \`pulumi stack output --json\`?`);
   return value;

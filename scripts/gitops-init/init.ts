@@ -118,23 +118,38 @@ export async function initGitopsRepository(options: InitOptions): Promise<InitRe
   return { files: files.filter((f) => !f.startsWith(".git/")), secretTemplates, toEdit };
 }
 
+/** `path` as one POSIX shell word: unchanged when that is safe, single-quoted otherwise. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
 /** What to do next, as the command prints it. */
 export function nextSteps(out: string, result: InitResult): string {
+  const repo = shellWord(out);
   const lines = [`Wrote the GitOps template to ${out}; .sops.yaml encrypts for the cluster and the recovery recipient.`, ""];
-  lines.push("1. Set the REPLACE_ME values (not secret) in:");
+  lines.push(`1. Set the REPLACE_ME values (not secret) in these files of ${out}:`);
   for (const file of result.toEdit) lines.push(`     ${file}`);
-  lines.push("", "2. Turn each secret template into an encrypted file, then uncomment it in that directory's kustomization.yaml:");
+  // sops reads the .sops.yaml it finds from the working directory upwards, not from the file's
+  // directory (findConfigFile -> config.LookupConfigFile("."), getsops/sops cmd/sops/main.go and
+  // config/config.go, v3.13.2): these commands only encrypt for the two recipients when run inside
+  // the new repository, hence the cd.
+  lines.push(
+    "",
+    "2. Inside the new repository (sops finds .sops.yaml from the working directory), turn each secret template",
+    "   into an encrypted file, then uncomment it in that directory's kustomization.yaml:",
+    `     cd ${repo}`,
+  );
   for (const template of result.secretTemplates) {
     const target = template.replace(/\.secret\.example\.yaml$/, ".sops.yaml");
     lines.push(`     cp ${template} ${target} && $EDITOR ${target} && sops --encrypt --in-place ${target}`);
   }
   if (result.files.includes(".githooks/pre-commit"))
-    lines.push("", `   Turn on the SOPS guard before the first commit: git -C ${out} config core.hooksPath .githooks`);
+    lines.push("", `   Turn on the SOPS guard before the first commit: git -C ${repo} config core.hooksPath .githooks`);
   lines.push(
     "",
     "3. Create the 1Password items the example apps read (apps/example/*.yaml), or remove `- example` from apps/kustomization.yaml.",
     "",
-    `4. Commit and push (cd ${out} && git add -A && git commit -m "homelab GitOps" && git push),`,
+    `4. Commit and push (cd ${repo} && git add -A && git commit -m "homelab GitOps" && git push),`,
     "   set homelab:flux.url to this repository, and run pulumi up.",
   );
   return lines.join("\n");

@@ -82,11 +82,49 @@ describe("gitops-init", () => {
     expect(result.secretTemplates).toEqual(templates);
     expect(result.toEdit).toContain("infrastructure/storage/helmrelease.yaml");
     const text = nextSteps(out, result);
-    expect(text).toContain(`git -C ${out} config core.hooksPath .githooks`);
+    expect(text).toContain(`git -C ${out} config core.hooksPath .githooks`); // no quoting needed
     for (const template of templates) {
       const target = template.replace(".secret.example.yaml", ".sops.yaml");
       expect(text).toContain(`cp ${template} ${target} && $EDITOR ${target} && sops --encrypt --in-place ${target}`);
     }
+  });
+
+  it("prints step 2 so that it runs as printed from anywhere, with sops finding the new .sops.yaml", async () => {
+    // sops looks for .sops.yaml from the working directory upwards, not from the file it
+    // encrypts (LookupConfigFile(".") in getsops/sops cmd/sops/main.go findConfigFile and
+    // config/config.go, v3.13.2): the commands must run inside the new repository. The stand-in
+    // sops below does that lookup and nothing else; the shell runs from another directory, and
+    // the repository's path has a space in it.
+    const out = join(work, "my gitops");
+    const result = await init(out);
+    const text = nextSteps(out, result);
+    const step2 = text.slice(text.indexOf("\n2. "), text.indexOf("\n3. "));
+    const commands = step2.split("\n").filter((line) => /^\s+(cd|cp) /.test(line));
+    expect(commands.length).toBe(result.secretTemplates.length + 1);
+    const bin = join(work, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, "sops"),
+      [
+        "#!/bin/sh",
+        'dir="$PWD"',
+        'while [ ! -f "$dir/.sops.yaml" ]; do [ "$dir" = / ] && { echo "config file not found" >&2; exit 1; }; dir=$(dirname "$dir"); done',
+        'echo "$dir" >> "$SOPS_SEEN"',
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const seen = join(work, "sops-seen");
+    const elsewhere = mkdtempSync(join(tmpdir(), "gitops-init-cwd-"));
+    const run = spawnSync("bash", ["-euc", commands.map((line) => line.trim()).join("\n")], {
+      cwd: elsewhere,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, EDITOR: "true", SOPS_SEEN: seen },
+    });
+    rmSync(elsewhere, { recursive: true, force: true });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(readFileSync(seen, "utf8").trim().split("\n")).toEqual(result.secretTemplates.map(() => out));
+    expect(text).toContain(`git -C '${out}' config core.hooksPath .githooks`);
   });
 
   it("never writes into a non-empty directory, and leaves it untouched", async () => {
@@ -148,5 +186,25 @@ describe("gitops-init", () => {
     );
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/is not empty .*nothing was written/);
+  });
+
+  it("reports an unreadable or malformed --stack-outputs file in one line, exit 2, nothing written", () => {
+    const tsx = join(root, "node_modules", ".bin", "tsx");
+    const garbled = join(work, "garbled.json");
+    writeFileSync(garbled, "Current stack is homelab:\n");
+    for (const [file, message] of [
+      [join(work, "missing.json"), /^gitops-init: cannot read .*missing\.json: ENOENT/],
+      [garbled, /^gitops-init: .*garbled\.json is not JSON; write it with `pulumi stack output --json`/],
+    ] as const) {
+      const out = join(work, `never-${file.length}`);
+      const run = spawnSync(tsx, ["scripts/gitops-init.ts", "--out", out, "--stack-outputs", file, "--recovery", recovery.recipient], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
