@@ -6,6 +6,8 @@ export interface DoctorOptions {
   stack: string;
   /** Read the config from this file (output of `pulumi config --show-secrets --json`) instead of the CLI. */
   configJson?: string;
+  /** Read the config from this Pulumi.<stack>.yaml instead of the CLI; its `secure:` values stay unread. */
+  stackFile?: string;
   /** The GitOps repository's .sops.yaml; default `<flux.localCheckout>/.sops.yaml` when that is set. */
   sopsConfig?: string;
   /** Per-request limit for the Proxmox API, in ms; default 5000. */
@@ -21,10 +23,16 @@ recipient in .sops.yaml and the 1Password secrets. Exits 1 if any check fails.
 
 Options:
   --stack <name>          stack to check (default: homelab)
-  --config-json <file>    read the config from <file>, the output of
-                          \`pulumi config --show-secrets --json --stack <name>\`,
-                          instead of running the Pulumi CLI (the file holds
-                          plaintext secrets: keep it private, delete it after)
+  --stack-file <file>     read the config from a Pulumi.<stack>.yaml instead of
+                          the Pulumi CLI; its \`secure:\` values cannot be read
+                          without the CLI, so the checks that need them are
+                          skipped (and say so)
+  --config-json <file>    read the config, secrets decrypted, from <file>, the
+                          output of \`pulumi config --show-secrets --json
+                          --stack <name>\`: an object of "namespace:key" to
+                          { "value": "<string>", "secret": true|false } (object
+                          values also as "objectValue"). It holds plaintext
+                          secrets: keep it private, delete it after
   --sops-config <file>    the GitOps repository's .sops.yaml
                           (default: <homelab:flux.localCheckout>/.sops.yaml)
   --timeout-ms <ms>       time limit per Proxmox API request (default: 5000)
@@ -43,6 +51,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
       options: {
         stack: { type: "string", default: "homelab" },
         "config-json": { type: "string" },
+        "stack-file": { type: "string" },
         "sops-config": { type: "string" },
         "timeout-ms": { type: "string", default: "5000" },
         help: { type: "boolean", short: "h", default: false },
@@ -56,6 +65,9 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
   if (!/^\d+$/.test(timeoutText) || timeoutMs < 1 || timeoutMs > 600_000) {
     throw new UsageError(`--timeout-ms takes a whole number of milliseconds from 1 to 600000, not ${JSON.stringify(timeoutText)}`);
   }
+  if (values["config-json"] !== undefined && values["stack-file"] !== undefined) {
+    throw new UsageError("give --config-json <file> or --stack-file <file>, not both");
+  }
   const stack = values.stack;
   if (stack === "") throw new UsageError("--stack needs a stack name");
   return {
@@ -63,6 +75,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
     timeoutMs,
     help: values.help,
     ...(values["config-json"] !== undefined ? { configJson: values["config-json"] } : {}),
+    ...(values["stack-file"] !== undefined ? { stackFile: values["stack-file"] } : {}),
     ...(values["sops-config"] !== undefined ? { sopsConfig: values["sops-config"] } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 
 import { resolveProjectPath } from "../../components/config/paths";
+import { readStackConfig, StackFileError } from "../plan/stack-config";
 import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
 import { checkProvisioningNetwork, localIpv4Addresses } from "./network";
@@ -37,8 +38,22 @@ export interface DoctorReport {
   exitCode: 0 | 1;
 }
 
-async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd: string): Promise<StackConfigJson | CheckResult> {
+/** The config to check, and the secret keys whose values are unknown (encrypted in a --stack-file). */
+type LoadedConfig = StackConfigJson & { unread: string[] };
+
+async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd: string): Promise<LoadedConfig | CheckResult> {
   const name = "stack config";
+  if (options.stackFile !== undefined) {
+    // Read as `npm run plan` reads it: `secure:` values get throwaway values of the right form for the
+    // validation, a plaintext secret is refused as by `up`, an unset one is reported missing.
+    try {
+      const offline = await readStackConfig(resolve(cwd, options.stackFile), { fillMissingSecrets: false });
+      return { raw: offline.config, secretKeys: new Set(offline.secretKeys), unread: offline.substituted };
+    } catch (error) {
+      if (!(error instanceof StackFileError)) throw error;
+      return fail(name, error.message, `pass the stack's Pulumi.${options.stack}.yaml (made from Pulumi.example.yaml)`);
+    }
+  }
   if (options.configJson !== undefined) {
     const path = isAbsolute(options.configJson) ? options.configJson : resolve(cwd, options.configJson);
     let text: string;
@@ -52,7 +67,7 @@ async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd
       );
     }
     try {
-      return parseConfigJson(text);
+      return { ...parseConfigJson(text), unread: [] };
     } catch (error) {
       return fail(
         name,
@@ -62,9 +77,11 @@ async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd
     }
   }
   const fromCli = await pulumiConfigJson(runner, options.stack);
-  if ("problem" in fromCli) return fail(name, fromCli.problem, fromCli.fix);
+  if ("problem" in fromCli) {
+    return fail(name, fromCli.problem, `${fromCli.fix}; without the CLI, pass --stack-file Pulumi.${options.stack}.yaml`);
+  }
   try {
-    return parseConfigJson(fromCli.json);
+    return { ...parseConfigJson(fromCli.json), unread: [] };
   } catch (error) {
     return fail(name, `\`pulumi config --json\` output ${(error as Error).message}`, "update the Pulumi CLI, or pass --config-json <file>");
   }
@@ -82,8 +99,24 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
   results.push(...checked.results);
   const valid = "valid" in checked ? checked.valid : undefined;
 
+  const unread = "unread" in config ? config.unread : [];
+  const encrypted = (keys: string[]) => {
+    const missing = keys.filter((k) => unread.includes(`homelab:${k}`));
+    return missing.length === 0 ? undefined : `${missing.map((k) => `homelab:${k}`).join(", ")} encrypted in --stack-file`;
+  };
   if (valid === undefined) {
     skipped.push("proxmox, sops recipients and 1password (they need a valid stack config)");
+  } else if (unread.length > 0) {
+    const { mode } = valid.settings.onePassword;
+    const onePasswordKeys = mode === "connect" ? ["onePasswordCredentials", "onePasswordConnectToken"] : ["onePasswordServiceAccountToken"];
+    for (const [what, keys] of [
+      ["proxmox", ["proxmoxApiToken"]],
+      ["sops recipients and files", ["sopsAgeKey"]],
+      ["1password", onePasswordKeys],
+    ] as const) {
+      const reason = encrypted([...keys]);
+      if (reason !== undefined) skipped.push(`${what} (${reason}; the Pulumi CLI or --config-json reads it)`);
+    }
   } else {
     const { settings, secrets } = valid;
     results.push(checkProvisioningNetwork(settings, deps.localAddresses ?? localIpv4Addresses()));
@@ -123,8 +156,13 @@ export function formatReport(report: DoctorReport, stack: string): string[] {
   lines.push("");
   lines.push(`${report.results.length} checks: ${report.results.length - failed} ok, ${failed} failed.`);
   if (report.skipped.length > 0) lines.push(`Not checked: ${report.skipped.join("; ")}.`);
+  const noted = report.results.filter((r) => r.note === true).map((r) => r.name);
   lines.push(
-    failed > 0 ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`." : `Ready for \`pulumi up -s ${stack}\`.`,
+    failed > 0
+      ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`."
+      : noted.length > 0
+        ? `No check failed; before \`pulumi up -s ${stack}\`, see the note lines above (${noted.join(", ")}).`
+        : `Ready for \`pulumi up -s ${stack}\`.`,
   );
   return lines;
 }
@@ -137,8 +175,7 @@ export async function main(argv: string[], deps: DoctorDeps = {}): Promise<numbe
     options = parseDoctorArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    write(`doctor: ${error.message}`);
-    write(usage);
+    write(`doctor: ${error.message} (see --help)`);
     return 2;
   }
   if (options.help) {
