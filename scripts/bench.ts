@@ -20,11 +20,49 @@ import { measureRatio, ratioReport } from "./bench/ratio";
 import { latencyModel } from "./plan/latency";
 import { estimate } from "./plan/report";
 
-const { values: args } = parseArgs({
-  options: { "ratio-only": { type: "boolean", default: false }, repeats: { type: "string", default: "5" } },
-});
+const usage = `Usage: npm run bench -- [options]
+
+The evaluation/import ratio, then 1, 3, 5 and 10-node configs evaluated under
+Pulumi's mock runtime: resources, evaluation time and the modelled critical
+path, each against the 1-node figures.
+
+Options:
+  --repeats <n>    runs per measurement, a whole number from 1 to 100 (default: 5)
+  --ratio-only     measure only the evaluation/import ratio
+  -h, --help       show this help
+`;
+
+/** The command line; a bad argument exits 2 with one line, --help prints the usage. */
+function parseBenchArgs(argv: string[]): { ratioOnly: boolean; repeats: number } {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "ratio-only": { type: "boolean", default: false },
+        repeats: { type: "string", default: "5" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    const repeats = Number(values.repeats);
+    if (!/^\d+$/.test(values.repeats) || repeats < 1 || repeats > 100) {
+      throw new Error(`--repeats takes a whole number from 1 to 100, not ${JSON.stringify(values.repeats)}`);
+    }
+    return { ratioOnly: values["ratio-only"], repeats };
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message} (see --help)\n`);
+    process.exit(2);
+  }
+}
+
+const args = parseBenchArgs(process.argv.slice(2));
 const sizes = [1, 3, 5, 10];
-const repeats = Number(args.repeats);
+const { repeats } = args;
 
 interface Row {
   nodes: number;
@@ -58,7 +96,7 @@ async function main(): Promise<void> {
   const { evaluation, imports } = await measureRatio(repeats);
   process.stderr.write("done\n");
   console.log(ratioReport(evaluation, imports).join("\n"));
-  if (args["ratio-only"]) return;
+  if (args.ratioOnly) return;
   console.log("");
   await measure(1); // warm-up: module loading and JIT
   const rows: Row[] = [];
@@ -91,30 +129,7 @@ async function main(): Promise<void> {
   );
 }
 
-const usage = `Usage: npm run bench [-- --help]
-
-Evaluates 1, 3, 5 and 10-node configs under Pulumi's mock runtime (${repeats} runs
-each) and prints resources, evaluation time and the modelled critical path,
-each against the 1-node figures. Takes no other options.
-`;
-
-/** Whether to print the usage; a bad argument exits 2 with one line. */
-function wantsHelp(argv: string[]): boolean {
-  try {
-    return (
-      parseArgs({ args: argv, strict: true, allowPositionals: false, options: { help: { type: "boolean", short: "h" } } }).values.help ===
-      true
-    );
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message} (see --help)\n`);
-    process.exit(2);
-  }
-}
-
-if (wantsHelp(process.argv.slice(2))) process.stdout.write(usage);
-else {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

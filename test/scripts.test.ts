@@ -40,3 +40,9 @@ it("npm run plan with a missing --config file: one line, exit 2", async () => {
   expect(stderr.trim().split("\n").at(-1)).toMatch(/^plan: cannot read the stack file .*no-such-stack\.yaml \(ENOENT\)$/);
   expect(stderr).not.toMatch(/\n\s+at /);
 }, 60_000);
+
+it("npm run bench with a non-numeric --repeats: one line, exit 2", async () => {
+  const { code, stderr } = await run("bench", ["--repeats", "two"]);
+  expect(code).toBe(2);
+  expect(stderr.trim().split("\n")).toEqual(['bench: --repeats takes a whole number from 1 to 100, not "two" (see --help)']);
+}, 60_000);

@@ -175,7 +175,7 @@ describe("command line", () => {
     expect(() => parseDoctorArgs(["--insecure"])).toThrow(UsageError);
     const lines: string[] = [];
     expect(await main(["--nope"], { write: (l) => lines.push(l) })).toBe(2);
-    expect(lines[0]).toBe("doctor: Unknown option '--nope'");
+    expect(lines[0]).toBe("doctor: Unknown option '--nope' (see --help)");
   });
 });
 
@@ -219,7 +219,7 @@ describe("doctor from the stack YAML, without the CLI", () => {
     for (const [key, value] of Object.entries(stack.secrets)) {
       config[`homelab:${key}`] = plaintext.includes(key) ? value : { secure: `v1:${key}` };
     }
-    return tempFile("Pulumi.homelab.yaml", stringify({ encryptionsalt: "v1:c2FsdA==:v1:abc:def", config }));
+    return tempFile("Pulumi.lab.yaml", stringify({ encryptionsalt: "v1:c2FsdA==:v1:abc:def", config }));
   }
 
   it("validates the config, says which checks need the encrypted secrets, and passes with a note about the CLI", async () => {
