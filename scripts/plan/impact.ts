@@ -157,7 +157,7 @@ function judgeVm(before: Registration, after: Registration, paths: string[], nod
     return { kind: "update", effects, disruption: { node: name, controlPlane, what: "the VM restarts" } };
   }
   effects.push(
-    `${restart.join(", ")} wait for a power cycle (rebootAfterUpdate is off): restart the VM yourself, one node at a time, after draining it`,
+    `${restart.join(", ")} wait for a power cycle (rebootAfterUpdate is off): restart the VM from Proxmox yourself, one node at a time, after draining it (docs/operations.md)`,
   );
   if (resize.length > 0) {
     effects.push(
@@ -286,13 +286,20 @@ export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { befo
   for (const [urn, r] of old) {
     if (!now.has(urn)) changes.push({ ...judgeDelete(r, allNodes), type: r.type, name: r.name, urn, fields: [] });
   }
-  // A replaced VM takes its Talos apply along (replaceWith): say so on the apply.
+  // A replaced VM takes its Talos apply along (replaceWith): a fresh install, even when its inputs are unchanged.
   for (const change of changes.filter((c) => c.type === types.vm && c.kind === "replace")) {
-    const apply = changes.find((c) => c.type === types.apply && change.disruption && c.name.endsWith(`-${change.disruption.node}`));
-    if (apply) {
-      apply.kind = "replace";
-      apply.effects.unshift("applied again to the new VM (replaceWith), a fresh install");
+    const node = change.disruption?.node;
+    const applyOf = (c: { type: string; name: string }) => c.type === types.apply && c.name.endsWith(`-${String(node)}`);
+    const effect = "applied again to the new VM (replaceWith), a fresh install";
+    const existing = changes.find(applyOf);
+    if (existing) {
+      existing.kind = "replace";
+      existing.effects.unshift(effect);
+      continue;
     }
+    const registered = [...now.values()].find(applyOf);
+    if (registered)
+      changes.push({ kind: "replace", type: registered.type, name: registered.name, urn: registered.urn, fields: [], effects: [effect] });
   }
 
   const order = disruptionOrder(after, before, changes);
