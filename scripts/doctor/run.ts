@@ -9,6 +9,7 @@ import { resolveProjectPath } from "../../components/config/paths";
 import { readStackConfig, StackFileError } from "../plan/stack-config";
 import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
+import { checkFluxSource } from "./flux";
 import { checkProvisioningNetwork, localIpv4Addresses } from "./network";
 import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
@@ -19,6 +20,8 @@ import { type CheckResult, fail, formatResult } from "./types";
 export interface DoctorDeps {
   /** Runs `pulumi`; default: the real CLI. */
   runner?: CommandRunner;
+  /** Runs `git` for the flux source check; default: the real git. */
+  git?: CommandRunner;
   /** CA certificates to trust for the Proxmox API instead of Node's defaults. */
   ca?: string | Buffer;
   /** Directory of Pulumi.yaml: flux.localCheckout is relative to it. */
@@ -140,9 +143,10 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
       skipped.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
     }
     if (checkout !== undefined) {
-      results.push(await checkSopsFiles(secrets.sopsAgeKey, resolveProjectPath(checkout, projectRoot)));
+      const dir = resolveProjectPath(checkout, projectRoot);
+      results.push(await checkSopsFiles(secrets.sopsAgeKey, dir), await checkFluxSource(settings.flux, dir, deps.git));
     } else {
-      skipped.push("sops files (no homelab:flux.localCheckout)");
+      skipped.push("sops files and flux source (no homelab:flux.localCheckout)");
     }
 
     results.push(...checkOnePassword(settings.onePassword.mode, secrets));
