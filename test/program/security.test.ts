@@ -10,10 +10,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
+import { defaultStoreNamespaceLabel } from "../../components/config/schema";
 import { fluxOperatorValues } from "../../components/flux/documents";
 import { connectValues, externalSecretsValues } from "../../components/secrets/documents";
 import { Graph } from "../../offline/graph";
 import { deepMerge, isPlainObject, type Plain } from "../../offline/merge";
+import { manifests, parseYamlFiles } from "../gitops/manifests";
 import { runExample, types } from "../support/program";
 
 const schemas = join(__dirname, "..", "fixtures", "schemas");
@@ -139,5 +141,23 @@ describe("who reaches 1Password", async () => {
 
   it("Flux restricts its namespace with network policies, which the CNI now enforces", () => {
     expect(object(run.one(types.fluxInstance).inputs["spec"])["cluster"]).toMatchObject({ networkPolicy: true });
+  });
+});
+
+describe("the GitOps template and the store's namespace conditions", () => {
+  const objects = manifests(parseYamlFiles()).map((m) => m.object);
+
+  it("every namespace with an ExternalSecret on the onepassword store carries the store's default label", () => {
+    const users = new Set(
+      objects
+        .filter((o) => o["kind"] === "ExternalSecret")
+        .filter((o) => object(object(o["spec"])["secretStoreRef"])["name"] === "onepassword")
+        .map((o) => String(object(o["metadata"])["namespace"])),
+    );
+    expect(users.size).toBeGreaterThan(0);
+    for (const namespace of users) {
+      const declared = objects.find((o) => o["kind"] === "Namespace" && object(o["metadata"])["name"] === namespace);
+      expect(object(object(declared?.["metadata"])["labels"]), namespace).toMatchObject(defaultStoreNamespaceLabel);
+    }
   });
 });
