@@ -167,6 +167,32 @@ describe("HelmReleases", () => {
     ).toEqual([".prometheus.prometheusSpec.retension"]);
   });
 
+  it("kube-prometheus-stack: says where alerts go, since the chart's own route ends at a receiver that sends nothing", () => {
+    // Helm merges the release's values over the chart's values.yaml: maps key by key, lists whole.
+    interface Receiver extends Record<string, unknown> {
+      name: string;
+    }
+    interface AlertmanagerValues {
+      alertmanager?: { enabled?: boolean; config?: { route?: { receiver?: string }; receivers?: Receiver[] } };
+    }
+    const release = releases.find(({ object }) => object.spec.chart.spec.chart === "kube-prometheus-stack")?.object;
+    const values = (release?.spec.values ?? {}) as AlertmanagerValues;
+    const defaults = defaultsOf("kube-prometheus-stack-chart.values.yaml") as AlertmanagerValues;
+    expect(values.alertmanager?.enabled ?? defaults.alertmanager?.enabled).toBe(true);
+    const route = values.alertmanager?.config?.route?.receiver ?? defaults.alertmanager?.config?.route?.receiver;
+    const receivers = values.alertmanager?.config?.receivers ?? defaults.alertmanager?.config?.receivers ?? [];
+    const sending = receivers.find((r) => r.name === route && Object.keys(r).some((key) => key.endsWith("_configs")));
+    if (sending !== undefined) return;
+    // Nothing leaves the cluster: the README must say so and say how to add a receiver.
+    expect(route).toBe("null");
+    const readme = readFileSync(join(gitopsRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Where alerts go"));
+    expect(readme).toContain("## Where alerts go");
+    expect(section).toContain("`null` receiver");
+    expect(section).toContain("alertmanager.config");
+    expect(section).toContain("alertmanagerSpec.secrets");
+  });
+
   it.each(releases.map(({ object }) => [object.metadata.name, object] as const))(
     "%s pins an exact chart version from a HelmRepository in its own namespace",
     (_, release) => {
