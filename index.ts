@@ -13,7 +13,7 @@ import { ExternalSecrets } from "./components/secrets";
 import { TalosCluster } from "./components/talos";
 
 export = async () => {
-  const { settings, derived, secrets, onePasswordCredentials, fluxGitCredentials, ageRecipient } = await loadConfig();
+  const { settings, derived, secrets, onePasswordCredentials, fluxGitCredentials, ageRecipient, restore } = await loadConfig();
 
   const machines = new TalosMachines("pve", { settings, nodes: settings.nodes, derived, apiToken: secrets.proxmoxApiToken });
   const cluster = new TalosCluster("talos", {
@@ -25,6 +25,7 @@ export = async () => {
     installerImage: machines.installerImage,
     installDisk: machines.installDisk,
     ...(settings.backup ? { backupRecipients: settings.backup.recipients } : {}),
+    ...(restore ? { restore } : {}),
   });
   const flux = new Flux("flux", {
     flux: settings.flux,

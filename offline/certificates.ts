@@ -3,7 +3,7 @@
  * nothing is committed. Built in-process with node:crypto, DER-encoded by hand
  * (RFC 5280 section 4.1), so an evaluation spawns no openssl process.
  */
-import { createPublicKey, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from "node:crypto";
 import { isIPv4 } from "node:net";
 
 export interface Certificate {
@@ -99,4 +99,45 @@ export function selfSignedCertificate(options: { subject: string; days: number; 
     .replace(/(.{64})/g, "$1\n")
     .replace(/\n?$/, "\n")}-----END CERTIFICATE-----\n`;
   return { key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), cert: pem };
+}
+
+const ed25519 = sequence(oid("1.3.101.112"));
+
+/** An Ed25519 certificate for `subject`, signed by `issuer` or, without one, by itself. */
+function ed25519Certificate(subject: string, days: number, issuer?: { subject: string; key: string }): Certificate {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  const notBefore = new Date();
+  const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
+  const tbs = sequence(
+    tlv(0xa0, tlv(0x02, Buffer.from([2]))), // version 3
+    tlv(0x02, serial),
+    ed25519,
+    name(issuer?.subject ?? subject),
+    sequence(time(notBefore), time(notAfter)),
+    name(subject),
+    createPublicKey(privateKey).export({ type: "spki", format: "der" }),
+  );
+  const signature = sign(null, tbs, issuer?.key ?? privateKey);
+  const der = sequence(tbs, ed25519, tlv(0x03, Buffer.from([0]), signature));
+  const pem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n?$/, "\n")}-----END CERTIFICATE-----\n`;
+  return { key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), cert: pem };
+}
+
+/** An Ed25519 CA, as Talos makes its OS (Talos API) CA (siderolabs/talos pkg/machinery/config/generate/secrets/ca.go). */
+export function ed25519Authority(subject: string, days = 3650): Certificate {
+  return ed25519Certificate(subject, days);
+}
+
+/** An Ed25519 client certificate signed by `ca`, like the talosconfig admin certificate. */
+export function ed25519SignedBy(ca: Certificate, subject: string, days: number): Certificate {
+  const issuer = new X509Certificate(ca.cert).subject
+    .split("\n")
+    .map((part) => `/${part}`)
+    .join("");
+  return ed25519Certificate(subject, days, { subject: issuer, key: ca.key });
 }

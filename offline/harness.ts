@@ -40,6 +40,8 @@ export interface Registration {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   replaceWith: string[];
+  /** The `import` option: the id of an existing resource to adopt; empty when none. */
+  importId: string;
   additionalSecretOutputs: string[];
   /** Names of the resource options set that need engine support (protect, replaceWith, deletedWith, …). */
   engineOptions: string[];
@@ -219,6 +221,7 @@ class Recorder {
       retainOnDelete: req.getRetainondelete(),
       ignoreChanges: req.getIgnorechangesList(),
       replaceWith: req.getReplaceWithList(),
+      importId: req.getImportid(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       engineOptions: engineOptionsOf(req),
       state: {},

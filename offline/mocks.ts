@@ -5,11 +5,14 @@
  * has never been deployed.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 
 import type * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments, stringify } from "yaml";
 
-import { selfSignedCertificate } from "./certificates";
+import { machineSecretsFromBundle } from "../components/lib/talos-bundle";
+import { type Certificate, ed25519Authority, ed25519SignedBy } from "./certificates";
 import { deepMerge, type Plain } from "./merge";
 
 type Inputs = Record<string, unknown>;
@@ -28,29 +31,80 @@ function generator(seed: string, name: string) {
     while (out.length < n) out = Buffer.concat([out, createHash("sha256").update(`${seed}/${name}/${counter++}`).digest()]);
     return out.subarray(0, n);
   };
-  return { base64: (n = 32) => bytes(n).toString("base64"), hex: (n: number) => bytes(n).toString("hex") };
+  return { seed, base64: (n = 32) => bytes(n).toString("base64"), hex: (n: number) => bytes(n).toString("hex") };
 }
 type Generator = ReturnType<typeof generator>;
 
-/** The talosconfig client certificate (base64 PEM, as Talos hands it out), made once per test process. */
-let certificate: { cert: string; key: string } | undefined;
-export function clientCertificate(): { cert: string; key: string } {
-  if (certificate === undefined) {
-    const { cert, key } = selfSignedCertificate({ subject: "/O=os:admin", days: 365 });
-    certificate = { cert: Buffer.from(cert).toString("base64"), key: Buffer.from(key).toString("base64") };
+const base64 = (pem: string) => Buffer.from(pem).toString("base64");
+const pem = (base64Pem: string) => Buffer.from(base64Pem, "base64").toString("utf8");
+
+/**
+ * The Talos API (OS) CA of a seed, and the talosconfig admin certificate it
+ * signs (base64 PEM, as Talos hands them out): made once per seed, so a second
+ * run with the same seed sees the same "state", and another seed another CA.
+ */
+const authorities = new Map<string, { ca: Certificate; client: Certificate }>();
+function osAuthority(seed: string): { ca: Certificate; client: Certificate } {
+  let made = authorities.get(seed);
+  if (made === undefined) {
+    const ca = ed25519Authority("/O=talos");
+    made = { ca, client: ed25519SignedBy(ca, "/O=os:admin", 365) };
+    authorities.set(seed, made);
   }
-  return certificate;
+  return made;
+}
+
+/** The talosconfig client certificate of a seed's stack (base64 PEM). */
+export function clientCertificate(seed: string = processSeed): { cert: string; key: string } {
+  const { client } = osAuthority(seed);
+  return { cert: base64(client.cert), key: base64(client.key) };
 }
 
 function machineSecrets(random: Generator): Inputs {
   const pair = () => ({ cert: random.base64(64), key: random.base64(64) });
+  const { ca } = osAuthority(random.seed);
   return {
-    certs: { etcd: pair(), k8s: pair(), k8sAggregator: pair(), k8sServiceaccount: { key: random.base64(64) }, os: pair() },
+    certs: {
+      etcd: pair(),
+      k8s: pair(),
+      k8sAggregator: pair(),
+      k8sServiceaccount: { key: random.base64(64) },
+      os: { cert: base64(ca.cert), key: base64(ca.key) },
+    },
     cluster: { id: random.base64(), secret: random.base64() },
     secrets: { bootstrapToken: `${random.hex(3)}.${random.hex(8)}`, secretboxEncryptionSecret: random.base64() },
     trustdinfo: { token: `${random.hex(3)}.${random.hex(8)}` },
   };
 }
+
+/** What the mock saw of each secrets bundle it imported: the file's mode and its directory's, at read time. */
+export const importedBundles: { path: string; mode: number; directoryMode: number }[] = [];
+
+/**
+ * `ImportState` of talos:machine/secrets:Secrets (siderolabs/terraform-provider-talos
+ * pkg/talos/talos_machine_secrets_resource.go, v0.11.0): the import id is the
+ * path of a secrets bundle; the provider reads it, maps it field by field
+ * (`secretsBundleTomachineSecrets`, pkg/talos/util.go), signs a new admin
+ * client certificate with the bundle's OS CA, and records talos_version v1.3.
+ */
+function importSecrets(path: string): Inputs {
+  importedBundles.push({ path, mode: statSync(path).mode & 0o777, directoryMode: statSync(dirname(path)).mode & 0o777 });
+  const secrets = machineSecretsFromBundle(readFileSync(path, "utf8"));
+  const client = ed25519SignedBy({ cert: pem(secrets.certs.os.cert), key: pem(secrets.certs.os.key) }, "/O=os:admin", 365);
+  return {
+    id: "machine_secrets",
+    talosVersion: "v1.3",
+    machineSecrets: secrets,
+    clientConfiguration: { caCertificate: secrets.certs.os.cert, clientCertificate: base64(client.cert), clientKey: base64(client.key) },
+  };
+}
+
+/** Imports by resource type, given the import id; what the provider's ImportState returns. */
+const importBehaviours: Record<string, (id: string) => Inputs> = {
+  "talos:machine/secrets:Secrets": importSecrets,
+  // ImportState sets only the id; node, endpoint and client configuration stay null (talos_machine_bootstrap_resource.go).
+  "talos:machine/bootstrap:Bootstrap": () => ({ id: "machine_bootstrap" }),
+};
 
 type Doc = Plain;
 
@@ -66,7 +120,24 @@ export function renderMachineConfiguration(inputs: Inputs): string {
     cluster: { id: string; secret: string };
     secrets: { bootstrapToken: string };
     trustdinfo: { token: string };
+    certs: Record<"etcd" | "k8s" | "k8sAggregator" | "os", { cert: string; key: string }> & { k8sServiceaccount: { key: string } };
   };
+  // The CAs and the service-account key from the bundle: control planes get keys, workers only the CA certificates
+  // (siderolabs/talos v1.13.9 pkg/machinery/config/generate/init.go MachineCA/ClusterCA/..., worker.go).
+  const { certs } = secrets;
+  const pair = (p: { cert: string; key: string }) => ({ crt: p.cert, key: p.key });
+  const controlPlane = inputs["machineType"] === "controlplane";
+  const pki = controlPlane
+    ? {
+        machine: { ca: pair(certs.os) },
+        cluster: {
+          ca: pair(certs.k8s),
+          aggregatorCA: pair(certs.k8sAggregator),
+          serviceAccount: { key: certs.k8sServiceaccount.key },
+          etcd: { ca: pair(certs.etcd) },
+        },
+      }
+    : { machine: { ca: { crt: certs.os.cert } }, cluster: { ca: { crt: certs.k8s.cert } } };
   // The Kubernetes images as siderolabs/talos v1.13.9 pkg/machinery/config/generate/init.go and worker.go set them.
   const kubernetes = String(inputs["kubernetesVersion"]);
   const controlPlaneImages =
@@ -86,8 +157,10 @@ export function renderMachineConfiguration(inputs: Inputs): string {
       token: secrets.trustdinfo.token,
       install: { disk: "/dev/sda", image: `ghcr.io/siderolabs/installer:${String(inputs["talosVersion"])}` },
       kubelet: { image: `ghcr.io/siderolabs/kubelet:v${kubernetes}` },
+      ...pki.machine,
     },
     cluster: {
+      ...pki.cluster,
       id: secrets.cluster.id,
       secret: secrets.cluster.secret,
       clusterName: inputs["clusterName"],
@@ -115,10 +188,11 @@ export function renderMachineConfiguration(inputs: Inputs): string {
 
 const resourceBehaviours: Record<string, Behaviour> = {
   "talos:machine/secrets:Secrets": (_inputs, random) => {
-    const cert = clientCertificate();
+    const secrets = machineSecrets(random) as { certs: { os: { cert: string } } };
+    const cert = clientCertificate(random.seed);
     return {
-      machineSecrets: machineSecrets(random),
-      clientConfiguration: { caCertificate: random.base64(64), clientCertificate: cert.cert, clientKey: cert.key },
+      machineSecrets: secrets,
+      clientConfiguration: { caCertificate: secrets.certs.os.cert, clientCertificate: cert.cert, clientKey: cert.key },
     };
   },
   "talos:imageFactory/schematic:Schematic": (inputs) => ({
@@ -203,6 +277,12 @@ export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
   return {
     async newResource(args) {
       const behaviour = options.overrides[args.type] ?? resourceBehaviours[args.type];
+      const importer = args.id ? importBehaviours[args.type] : undefined;
+      if (args.id && importer !== undefined) {
+        // The engine imports in a preview too (an import step reads the resource), so this runs in both modes.
+        const { id, ...outputs } = importer(args.id);
+        return { id: String(id), state: { ...(args.inputs as Inputs), ...outputs } };
+      }
       if (options.preview && options.deployed !== true) return { id: undefined, state: args.inputs as Inputs };
       const { id, ...outputs } = (await behaviour?.(args.inputs as Inputs, generator(seed, `${args.type}::${args.name}`))) ?? {};
       return { id: typeof id === "string" ? id : `${args.name}-id`, state: { ...(args.inputs as Inputs), ...outputs } };

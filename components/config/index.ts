@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveProjectPath } from "./paths";
+import { prepareRestore, recoveryIdentityVariable, type Restore } from "./restore";
 import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
 import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfig } from "./validate";
@@ -36,6 +37,8 @@ export interface HomelabConfig {
   fluxGitCredentials: FluxGitCredentials;
   /** Public age recipient of the stack's SOPS identity (not secret: it goes into .sops.yaml). */
   ageRecipient: string;
+  /** Set with `homelab:backup.restoreFrom`: the machine secrets to adopt instead of generating new ones. */
+  restore?: Restore;
 }
 
 function wrapSecrets(values: SecretValues): SecretOutputs {
@@ -123,6 +126,15 @@ export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): P
       `${namespace}:backup is not set, so the Talos machine secrets exist only in the Pulumi state and a lost state means a cluster that cannot be restored; set backup.recipients (docs/disaster-recovery.md)`,
     );
   }
+  const restoreFrom = config.settings.backup?.restoreFrom;
+  let restore: Restore | undefined;
+  if (restoreFrom !== undefined) {
+    try {
+      restore = await prepareRestore(restoreFrom, pulumi.runtime.getRootDirectory(), process.env[recoveryIdentityVariable]);
+    } catch (error) {
+      throw new ConfigError([{ key: `${namespace}:backup.restoreFrom`, message: error instanceof Error ? error.message : String(error) }]);
+    }
+  }
   return {
     settings: config.settings,
     derived: config.derived,
@@ -130,5 +142,6 @@ export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): P
     onePasswordCredentials: onePasswordCredentials(config),
     fluxGitCredentials: fluxGitCredentials(config),
     ageRecipient,
+    ...(restore ? { restore } : {}),
   };
 }

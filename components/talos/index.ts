@@ -27,7 +27,25 @@ export interface TalosClusterArgs {
   installDisk: string;
   /** Offline age recipients of the machine-secrets backup; none, no backup. */
   backupRecipients?: readonly string[];
+  /**
+   * Restore into a fresh stack: import the machine secrets from this secrets
+   * bundle file instead of generating new ones, and adopt the bootstrap that
+   * `talosctl bootstrap --recover-from` does by hand (docs/disaster-recovery.md).
+   */
+  restore?: { secretsImportId: string; removeBundle(): void };
 }
+
+/**
+ * The bootstrap of a restored cluster is done by `talosctl bootstrap --recover-from`,
+ * never by this program: the Bootstrap resource is imported (its ImportState sets
+ * only the id `machine_bootstrap` and leaves node, endpoint and client
+ * configuration null, siderolabs/terraform-provider-talos
+ * pkg/talos/talos_machine_bootstrap_resource.go v0.11.0), so those inputs are
+ * ignored while adopting; the engine diffs an import with ignoreChanges applied
+ * (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep).
+ */
+export const adoptedBootstrapId = "machine_bootstrap";
+const bootstrapImportIgnores = ["node", "endpoint", "clientConfiguration", "timeouts"];
 
 /** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_machine_bootstrap_resource.go, Timeouts.Create). */
 const slowOperation = "30m";
@@ -56,10 +74,18 @@ export class TalosCluster extends pulumi.ComponentResource {
       {
         parent: this,
         protect: true,
+        // An import records talos_version v1.3 (ImportState), whatever the config says.
         ignoreChanges: ["talosVersion"],
         additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
+        ...(args.restore ? { import: args.restore.secretsImportId } : {}),
       },
     );
+    const restore = args.restore;
+    // The decrypted bundle is needed only until the engine has read it for the import.
+    if (restore)
+      secrets.id.apply(() => {
+        restore.removeBundle();
+      });
     // Secret here, not only through additionalSecretOutputs, so no later input can carry them in the clear.
     const machineSecrets = pulumi.secret(secrets.machineSecrets.apply(machineSecretsInput));
     const recipients = args.backupRecipients;
@@ -138,7 +164,12 @@ export class TalosCluster extends pulumi.ComponentResource {
     const bootstrap = new talos.machine.Bootstrap(
       `${name}-bootstrap`,
       { clientConfiguration, node: bootstrapNode.address, endpoint: bootstrapNode.address, timeouts: { create: slowOperation } },
-      { parent: this, dependsOn: [bootstrapApply], replaceWith: bootstrapReplacedWith(derived, bootstrapVm) },
+      {
+        parent: this,
+        dependsOn: [bootstrapApply],
+        replaceWith: bootstrapReplacedWith(derived, bootstrapVm),
+        ...(restore ? { import: adoptedBootstrapId, ignoreChanges: bootstrapImportIgnores } : {}),
+      },
     );
 
     const controlPlaneAddresses = derived.controlPlanes.map((n) => n.address);

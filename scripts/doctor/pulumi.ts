@@ -49,6 +49,8 @@ export const engineOptionSince = {
   protect: "3.0.0",
   ignoreChanges: "3.0.0",
   additionalSecretOutputs: "3.0.0",
+  /** Restore mode (homelab:backup.restoreFrom) imports the Talos secrets and bootstrap; `import` predates 3.0. */
+  import: "3.0.0",
   /** 3.25.0: "[sdk] - Add `RetainOnDelete` as a resource option." */
   retainOnDelete: "3.25.0",
   /**
