@@ -19,6 +19,7 @@ export function registration(fields: Partial<Registration> & { urn: string }): R
     retainOnDelete: false,
     ignoreChanges: [],
     replaceWith: [],
+    importId: "",
     additionalSecretOutputs: [],
     engineOptions: [],
     state: {},
