@@ -8,6 +8,13 @@ const machineSecrets = {
   cluster: { id: "cluster-id", secret: "cluster-secret" },
   secrets: { bootstrapToken: "abcdef.0123456789abcdef" },
   trustdinfo: { token: "trustd.token" },
+  certs: {
+    etcd: { cert: "etcd-crt", key: "etcd-key" },
+    k8s: { cert: "k8s-crt", key: "k8s-key" },
+    k8sAggregator: { cert: "aggregator-crt", key: "aggregator-key" },
+    k8sServiceaccount: { key: "sa-key" },
+    os: { cert: "os-crt", key: "os-key" },
+  },
 };
 const inputs = (machineType: string, configPatches: string[] = []) => ({
   machineType,
@@ -44,6 +51,19 @@ describe("renderMachineConfiguration", () => {
     expect(at(main, "machine.install")).toEqual({ disk: "/dev/sda", image: "factory.talos.dev/metal-installer-secureboot/x:v1.13.9" });
     expect(hostname).toEqual({ apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "stable", hostname: "talos-cp-1" });
     expect(volume).toMatchObject({ kind: "VolumeConfig", name: "STATE" });
+  });
+
+  it("carries the bundle's CAs and service-account key: keys on control planes, only CA certificates on workers", () => {
+    const [controlPlane] = documents(renderMachineConfiguration(inputs("controlplane")));
+    expect(at(controlPlane, "machine.ca")).toEqual({ crt: "os-crt", key: "os-key" });
+    expect(at(controlPlane, "cluster.ca")).toEqual({ crt: "k8s-crt", key: "k8s-key" });
+    expect(at(controlPlane, "cluster.aggregatorCA")).toEqual({ crt: "aggregator-crt", key: "aggregator-key" });
+    expect(at(controlPlane, "cluster.serviceAccount")).toEqual({ key: "sa-key" });
+    expect(at(controlPlane, "cluster.etcd.ca")).toEqual({ crt: "etcd-crt", key: "etcd-key" });
+    const [worker] = documents(renderMachineConfiguration(inputs("worker")));
+    expect(at(worker, "machine.ca")).toEqual({ crt: "os-crt" });
+    expect(at(worker, "cluster.ca")).toEqual({ crt: "k8s-crt" });
+    expect(at(worker, "cluster.serviceAccount")).toBeUndefined();
   });
 
   it("depends only on its inputs: the same inputs render the same config", () => {
