@@ -86,6 +86,11 @@ export class TalosMachines extends pulumi.ComponentResource {
           provider,
           protect: true,
           ignoreChanges: vmIgnoreChanges,
+          // The replacement keeps the VM id, MAC and address, so the old VM must go first: Proxmox refuses a second
+          // VM with the same id (proxmox/qemu-server src/PVE/API2/Qemu.pm create_vm, create_and_lock_config), and
+          // the provider does not ask for delete-before-replace, so the engine would create first (pulumi/pulumi
+          // v3.207.0 pkg/resource/deploy/step_generator.go, diff.DeleteBeforeReplace unless this option is set).
+          deleteBeforeReplace: true,
         });
         return [node.name, vm];
       }),
@@ -96,14 +101,17 @@ export class TalosMachines extends pulumi.ComponentResource {
         if (vm === undefined) throw new pulumi.ResourceError(`no VM for node ${node.name}`, this);
         const firewall = vmFirewall(node, args.settings, args.derived);
         const target = { nodeName: node.proxmoxNode, vmId: node.vmId };
-        const onVm = { parent: this, provider, dependsOn: [vm] };
+        // Proxmox deletes a VM's firewall config with the VM (proxmox/qemu-server src/PVE/API2/Qemu.pm destroy_vm,
+        // PVE::Firewall::remove_vmfw_conf), and these inputs come from the config, not the VM: only replaceWith
+        // makes a replaced VM get its firewall again instead of booting into maintenance mode unfiltered.
+        const onVm = { parent: this, provider, dependsOn: [vm], replaceWith: [vm] };
         const ipfilter = new proxmox.firewall.IpsetLegacy(`${name}-${node.name}-ipfilter`, { ...target, ...firewall.ipfilter }, onVm);
         const rules = new proxmox.firewall.RulesLegacy(`${name}-${node.name}-rules`, { ...target, ...firewall.rules }, onVm);
         // Enabled last: with ipfilter on and no set yet, Proxmox would drop every address the VM sends from.
         const options = new proxmox.firewall.OptionsLegacy(
           `${name}-${node.name}-firewall`,
           { ...target, ...firewall.options },
-          { parent: this, provider, dependsOn: [vm, ipfilter, rules] },
+          { ...onVm, dependsOn: [vm, ipfilter, rules] },
         );
         return [node.name, [options]];
       }),

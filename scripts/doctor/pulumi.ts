@@ -48,6 +48,7 @@ export const engineOptionSince = {
   /** Every 3.x engine. */
   protect: "3.0.0",
   ignoreChanges: "3.0.0",
+  deleteBeforeReplace: "3.0.0",
   additionalSecretOutputs: "3.0.0",
   /** Restore mode (homelab:backup.restoreFrom) imports the Talos secrets and bootstrap; `import` predates 3.0. */
   import: "3.0.0",

@@ -121,7 +121,7 @@ const vmLost =
 function refusedVm(node: string, action: "replace" | "delete"): string {
   const steps =
     action === "replace"
-      ? `take an etcd snapshot (talosctl -n <a healthy control plane> etcd snapshot db.snapshot), then \`pulumi state unprotect <urn>\` and \`pulumi up --target <urn> --replace <urn>\``
+      ? `take an etcd snapshot (talosctl -n <a healthy control plane> etcd snapshot db.snapshot), then \`pulumi state unprotect <urn>\` and \`pulumi up --replace <urn>\` (not --target: what is replaced with the VM, its config apply and firewall, must be in the run)`
       : `drain and remove the node first (kubectl drain ${node}; talosctl -n <its address> reset, which also leaves etcd), then \`pulumi state unprotect <urn>\` and \`pulumi up\``;
   return `protected: \`pulumi up\` refuses to ${action} it. To do it on purpose: ${steps}. Lost: ${vmLost}.`;
 }

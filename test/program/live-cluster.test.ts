@@ -4,6 +4,9 @@
  * it, that no resource may power-cycle or reboot a node, and that the gate in
  * front of the Kubernetes layers does not wait for workers.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { multiNodeSettings, type Settings, singleNodeSettings } from "../../offline/fixtures";
@@ -28,6 +31,7 @@ function replacedWith(run: ProgramRun, urn: string): Registration[] {
 }
 
 const vmOf = (run: ProgramRun, node: string) => run.ofType(types.vm).find((v) => v.inputs["name"] === node);
+const firewallTypes: string[] = [types.firewallIpset, types.firewallRules, types.firewallOptions];
 const applyOf = (run: ProgramRun, node: string) => run.ofType(types.apply).find((a) => a.name === `talos-${node}`);
 
 describe("a live cluster with three control planes", async () => {
@@ -40,13 +44,38 @@ describe("a live cluster with three control planes", async () => {
     // the etcd that talos-cp-2 and talos-cp-3 keep running.
     const vm = vmOf(run, "talos-cp-1");
     expect(vm).toBeDefined();
-    expect(replacedWith(run, vm!.urn).map((r) => r.name)).toEqual(["talos-talos-cp-1"]);
+    expect(replacedWith(run, vm!.urn).map((r) => r.type)).toContain(types.apply);
+    expect(replacedWith(run, vm!.urn).map((r) => r.type)).not.toContain(types.bootstrap);
     expect(run.one(types.bootstrap).replaceWith).toEqual([]);
   });
 
-  it("replacing any control plane's VM replaces only that node's config apply", () => {
+  it("replacing any control plane's VM replaces only that node's config apply and VM firewall", () => {
     for (const node of ["talos-cp-1", "talos-cp-2", "talos-cp-3"]) {
-      expect(replacedWith(run, vmOf(run, node)!.urn).map((r) => r.urn)).toEqual([applyOf(run, node)?.urn]);
+      const firewall = run.registrations.filter((r) => firewallTypes.includes(r.type) && r.name.startsWith(`pve-${node}-`));
+      expect(firewall, node).toHaveLength(3);
+      expect(
+        replacedWith(run, vmOf(run, node)!.urn)
+          .map((r) => r.urn)
+          .sort(),
+      ).toEqual([applyOf(run, node)?.urn, ...firewall.map((r) => r.urn)].sort());
+    }
+  });
+
+  it("a replaced VM is deleted before its replacement is created: the new one takes the same VM id, MAC and address", () => {
+    // Proxmox refuses a second VM with the same id (proxmox/qemu-server src/PVE/API2/Qemu.pm create_vm,
+    // create_and_lock_config), and neither bpg nor pulumi-proxmoxve asks for delete-before-replace, so the engine
+    // would create first (pulumi/pulumi v3.207.0 pkg/resource/deploy/step_generator.go: diff.DeleteBeforeReplace
+    // unless the deleteBeforeReplace option overrides it) and the rebuild of a node would fail.
+    for (const vm of run.ofType(types.vm)) expect(vm.engineOptions, vm.name).toContain("deleteBeforeReplace");
+  });
+
+  it("a replaced VM gets its firewall again: Proxmox deletes a VM's firewall config with the VM", () => {
+    // proxmox/qemu-server src/PVE/API2/Qemu.pm destroy_vm: PVE::Firewall::remove_vmfw_conf($vmid). The firewall
+    // resources take their inputs from the config, not the VM (dependsOn only), so without replaceWith the engine
+    // keeps them as they are and the new VM boots into maintenance mode unfiltered.
+    for (const r of run.registrations.filter((x) => firewallTypes.includes(x.type))) {
+      const node = r.name.replace(/^pve-/, "").replace(/-(ipfilter|rules|firewall)$/, "");
+      expect(r.replaceWith, r.name).toEqual([vmOf(run, node)?.urn]);
     }
   });
 
@@ -88,7 +117,7 @@ describe("the single control plane", async () => {
       replacedWith(run, vm.urn)
         .map((r) => r.type)
         .sort(),
-    ).toEqual([types.apply, types.bootstrap].sort());
+    ).toEqual([types.apply, types.bootstrap, types.firewallIpset, types.firewallRules, types.firewallOptions].sort());
   });
 });
 
@@ -132,5 +161,22 @@ describe("the health gate in front of the Kubernetes layers", async () => {
     }
     expect(health!.seq).toBeLessThan(slow!.doneSeq);
     expect(run.one(types.kubeconfig).seq).toBeLessThan(slow!.doneSeq);
+  });
+});
+
+describe("the rebuild procedure the docs and the plan give", () => {
+  it("replaces a VM in a run that also reaches what is replaced with it (no --target without --target-dependents)", () => {
+    // A resource outside --target gets a same step without a diff (pulumi/pulumi v3.207.0
+    // pkg/resource/deploy/step_generator.go, "not being in target group"), and replaceWith is only checked in that
+    // diff: `pulumi up --target <vm> --replace <vm>` would leave the new VM without its Talos config and firewall,
+    // and the next `up` would see nothing to do.
+    const root = join(__dirname, "..", "..");
+    for (const file of ["README.md", "docs/operations.md", "docs/disaster-recovery.md", "scripts/plan/impact.ts"]) {
+      const text = readFileSync(join(root, file), "utf8");
+      const commands = text.match(/pulumi up [^`\n]*--replace[^`\n]*/g) ?? [];
+      for (const command of commands) {
+        if (command.includes("--target")) expect(command, file).toContain("--target-dependents");
+      }
+    }
   });
 });
