@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 
 import { resolveProjectPath } from "../../components/config/paths";
+import { ageRecipientOf } from "../../components/config/sops";
 import { readStackConfig, StackFileError } from "../plan/stack-config";
 import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
@@ -15,7 +16,7 @@ import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
 import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
 import { checkSopsFiles, checkSopsRecipients } from "./sops";
-import { type CheckResult, fail, formatResult } from "./types";
+import { type CheckResult, fail, formatResult, pass } from "./types";
 
 export interface DoctorDeps {
   /** Runs `pulumi`; default: the real CLI. */
@@ -122,6 +123,13 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
     }
   } else {
     const { settings, secrets } = valid;
+    // The public side of the key, before any `up` has made the ageRecipient output: .sops.yaml and gitops-init need it.
+    results.push(
+      pass(
+        "age recipient",
+        `${await ageRecipientOf(secrets.sopsAgeKey)} (of homelab:sopsAgeKey: the cluster recipient for .sops.yaml and \`npm run gitops-init -- --recipient\`)`,
+      ),
+    );
     results.push(checkProvisioningNetwork(settings, deps.localAddresses ?? localIpv4Addresses()));
     const proxmox = await checkProxmox({
       settings,

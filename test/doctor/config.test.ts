@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 
+import { ageRecipientOf } from "../../components/config/sops";
 import { describeTalosRange } from "../../components/lib/talos-support";
 import { fakeCredentialsFile, generateSecrets } from "../../offline/fixtures";
 import { parseDoctorArgs, UsageError } from "../../scripts/doctor/args";
@@ -268,5 +269,17 @@ describe("doctor from the stack YAML, without the CLI", () => {
       }
       expect(rest.some((l) => l.startsWith("     fix: "))).toBe(true);
     }
+  });
+});
+
+it("prints the cluster's age recipient, which .sops.yaml needs before the first `up`", async () => {
+  const stack = await doctorStack(`https://127.0.0.1:${await closedPort()}/`);
+  const report = await runDoctor({ ...options, configJson: tempFile("c.json", pulumiConfigJson(stack)) }, { runner: fakePulumi({}) });
+  const recipient = await ageRecipientOf(stack.all.sopsAgeKey);
+  expect(recipient).toMatch(/^age1/);
+  expect(report.results.find((r) => r.name === "age recipient")).toEqual({
+    name: "age recipient",
+    ok: true,
+    detail: `${recipient} (of homelab:sopsAgeKey: the cluster recipient for .sops.yaml and \`npm run gitops-init -- --recipient\`)`,
   });
 });

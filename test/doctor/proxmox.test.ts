@@ -87,6 +87,7 @@ describe("doctor against the Proxmox API", () => {
     expect(checks).toEqual([
       "pulumi cli",
       "stack config",
+      "age recipient",
       "provisioning network",
       "proxmox api",
       "proxmox version",
