@@ -1,31 +1,18 @@
 /** The age/SOPS preflight: the recipient is derived and exported, and every *.sops.yaml must open. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { ConfigError } from "../../components/config";
 import { undecryptableSopsFiles } from "../../components/config/sops";
 import { connectSecrets, generateAgeIdentity, generateSecrets, singleNodeSettings, stackConfig } from "../../offline/fixtures";
 import { runFailingProgram } from "../../offline/harness";
+import { tempCheckouts } from "../support/checkout";
 import { runExample } from "../support/program";
 import { recipientOf, sopsEncrypt } from "../support/sops";
 
-const checkouts: string[] = [];
-afterEach(() => {
-  for (const dir of checkouts.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function checkout(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "gitops-"));
-  checkouts.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const checkout = tempCheckouts("gitops-");
 
 const secret = (name: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name }, stringData: { password: "correct horse" } });
 

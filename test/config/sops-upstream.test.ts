@@ -3,15 +3,15 @@
  * fluxcd/kustomize-controller v1.9.4 and getsops/sops v3.13.2, see test/fixtures/upstream/README.md),
  * opened with the test keys published beside them.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
 import { ageRecipientOf, undecryptableSopsFiles } from "../../components/config/sops";
 import { formatForPath, parseSopsFile, sopsGuard } from "../../components/lib/sops";
+import { tempCheckouts } from "../support/checkout";
 
 const upstream = join(__dirname, "..", "fixtures", "upstream");
 const fixture = (path: string) => readFileSync(join(upstream, path), "utf8");
@@ -26,20 +26,7 @@ const globalKey = identityIn("age-global.txt");
 const ageRecipient = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
 const globalRecipient = "age1henwn645drkd3fa34t27t2w2x0nsgw3w4h62gmg5x5xflyjpy38s5cncph";
 
-const checkouts: string[] = [];
-afterEach(() => {
-  for (const dir of checkouts.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function checkout(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "upstream-sops-"));
-  checkouts.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const checkout = tempCheckouts("upstream-sops-");
 
 /** The real age-encrypted files of the kustomize-controller testdata, in every store Flux decrypts. */
 const realAgeFiles = {
