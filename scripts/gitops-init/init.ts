@@ -4,8 +4,8 @@
  * cluster's and the recovery key's age recipients into `.sops.yaml`, and say
  * what to fill in and encrypt next.
  */
-import { cp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { cp, lstat, readdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
@@ -68,9 +68,20 @@ async function entries(dir: string): Promise<string[] | undefined> {
     if (!(await stat(dir)).isDirectory()) throw new InitError(`${dir} exists and is not a directory`);
   } catch (error) {
     if (error instanceof InitError) throw error;
+    // stat follows links: a link to a missing target reads as absent, and cp then fails on it.
+    if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink() === true)
+      throw new InitError(`${dir} is a symbolic link to nothing; nothing was written`);
     return undefined;
   }
   return readdir(dir);
+}
+
+/** `out` (or where it would be created) resolved through symbolic links, to compare with the template. */
+async function realOut(out: string): Promise<string> {
+  const parent = dirname(out);
+  if (parent === out) return out;
+  const real = await realpath(out).catch(() => undefined);
+  return real ?? join(await realOut(parent), basename(out));
 }
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
@@ -94,6 +105,10 @@ export interface InitResult {
 export async function initGitopsRepository(options: InitOptions): Promise<InitResult> {
   const problems = await recipientProblems(options.clusterRecipient, options.recoveryRecipient);
   if (problems.length > 0) throw new InitError(problems.join("\n"));
+  const template = await realpath(options.template);
+  const within = relative(template, await realOut(resolve(options.out)));
+  if (within === "" || (!within.startsWith("..") && !isAbsolute(within)))
+    throw new InitError(`${options.out} is inside the template ${options.template}; give a directory outside it. Nothing was written`);
   const existing = await entries(options.out);
   const occupied = (existing ?? []).filter((name) => name !== ".git");
   if (occupied.length > 0)

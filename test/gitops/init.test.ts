@@ -5,7 +5,7 @@
  * next steps printed.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -133,6 +133,18 @@ describe("gitops-init", () => {
     writeFileSync(join(out, "notes.txt"), "mine");
     await expect(init(out)).rejects.toThrow(/is not empty \(notes\.txt\); nothing was written/);
     expect(listFiles(out)).toEqual(["notes.txt"]);
+  });
+
+  it("refuses a dangling symlink and a directory inside the template with its own message, writing nothing", async () => {
+    const dangling = join(work, "dangling");
+    symlinkSync(join(work, "nowhere"), dangling);
+    await expect(init(dangling)).rejects.toThrow(new InitError(`${dangling} is a symbolic link to nothing; nothing was written`));
+    expect(existsSync(join(work, "nowhere"))).toBe(false);
+    const inside = join(gitopsRoot, "clusters", "mine");
+    await expect(init(inside)).rejects.toThrow(
+      new InitError(`${inside} is inside the template ${gitopsRoot}; give a directory outside it. Nothing was written`),
+    );
+    expect(existsSync(inside)).toBe(false);
   });
 
   it("accepts an empty clone (only .git) and keeps its .git", async () => {
