@@ -9,7 +9,7 @@
  */
 import type { Dirent } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
-import { basename, extname, join, relative, sep } from "node:path";
+import { basename, extname, join, posix, relative, sep } from "node:path";
 
 import { parseAllDocuments } from "yaml";
 
@@ -387,11 +387,66 @@ function encryptedFileProblems(file: SopsFile): string[] {
 export const isTemplate = (name: string): boolean => /\.example\.(ya?ml|json)$/.test(name);
 
 /**
+ * The objects kustomize builds from a document: the items of any `*List` with `items`, nested
+ * lists included (kubernetes-sigs/kustomize api/resource/factory.go, inlineAnyEmbeddedLists,
+ * api/v0.21.1, the version kustomize-controller v1.9.4 builds with), else the document itself.
+ */
+function manifestsOf(content: unknown, label = ""): { manifest: Manifest; label: string }[] {
+  if (!isTree(content)) return [];
+  const kind = content["kind"];
+  if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(content["items"])) {
+    return content["items"].flatMap((item, index) => manifestsOf(item, `${label} (${kind} item ${index + 1})`));
+  }
+  return [{ manifest: content, label }];
+}
+
+/** The file names kustomize reads as a kustomization (kustomize api/konfig, RecognizedKustomizationFileNames). */
+const kustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/**
+ * A kustomization's secretGenerator writes a Secret from its `literals` and from the files its
+ * `envs` and `files` name; kustomize-controller decrypts those files only when sops encrypted
+ * them (fluxcd/kustomize-controller internal/decryptor/decryptor.go, decryptKustomizationSources
+ * and sopsDecryptFile, v1.9.4). So a literal, or a file without sops metadata, is a plaintext
+ * Secret in Git.
+ */
+function generatorProblems(file: SopsFile, encrypted: Set<string>): string[] {
+  const dir = posix.dirname(file.name);
+  return file.documents.flatMap((document) => {
+    const generators = isTree(document.content) ? list(document.content["secretGenerator"]).filter(isTree) : [];
+    return generators.flatMap((generator) => {
+      const name = text(generator["name"]) ?? "(unnamed)";
+      const problems =
+        list(generator["literals"]).length > 0
+          ? [
+              `${file.name}: secretGenerator ${name} has plaintext literals in Git; put the values in a sops-encrypted env file (envs: [secret.sops.env]) or let an ExternalSecret write them from 1Password`,
+            ]
+          : [];
+      const sources = [
+        ...list(generator["envs"]),
+        ...list(generator["files"]).map((source) => (typeof source === "string" ? source.slice(source.indexOf("=") + 1) : source)),
+      ];
+      for (const source of sources) {
+        if (typeof source !== "string") continue;
+        const path = posix.normalize(posix.join(dir, source));
+        if (path.startsWith("../") || encrypted.has(path)) continue;
+        problems.push(
+          `${file.name}: secretGenerator ${name} reads ${path}, which is not SOPS-encrypted; encrypt it with \`sops --encrypt --in-place ${path}\``,
+        );
+      }
+      return problems;
+    });
+  });
+}
+
+/**
  * The guardrail: every value sops would encrypt is `ENC[…]`, every data/stringData value of a
- * Secret in an encrypted file is, files named `*.sops.*` are encrypted, and no `kind: Secret`
- * sits in a plaintext manifest other than a `*.example.yaml` template.
+ * Secret in an encrypted file is, files named `*.sops.*` are encrypted, no `kind: Secret` (alone
+ * or in a List) sits in a plaintext manifest other than a `*.example.yaml` template, and no
+ * secretGenerator takes literals or plaintext files.
  */
 export function guardProblems(files: SopsFile[]): string[] {
+  const encrypted = new Set(files.filter((file) => file.encrypted).map((file) => file.name));
   return files.flatMap((file) => {
     if (file.encrypted) return encryptedFileProblems(file);
     if (namedEncrypted(file.name)) {
@@ -399,14 +454,19 @@ export function guardProblems(files: SopsFile[]): string[] {
     }
     // Templates to copy into a *.sops.yaml (the GitOps template's `*.secret.example.yaml`) hold placeholders.
     if (!manifestFormats.slice(0, 2).includes(file.format) || isTemplate(file.name)) return [];
-    return file.documents.flatMap((document, index) => {
-      const manifest = (isTree(document.content) ? document.content : {}) as Manifest;
-      if (manifest.kind !== "Secret") return [];
-      const where = file.documents.length > 1 ? `${file.name} (document ${index + 1})` : file.name;
-      return [
-        `${where}: ${describe(manifest)} is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password`,
-      ];
-    });
+    const generated = kustomizationNames.includes(basename(file.name)) ? generatorProblems(file, encrypted) : [];
+    return [
+      ...generated,
+      ...file.documents.flatMap((document, index) => {
+        const where = file.documents.length > 1 ? `${file.name} (document ${index + 1})` : file.name;
+        return manifestsOf(document.content)
+          .filter(({ manifest }) => manifest.kind === "Secret")
+          .map(
+            ({ manifest, label }) =>
+              `${where}: ${describe(manifest)}${label} is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password`,
+          );
+      }),
+    ];
   });
 }
 

@@ -185,6 +185,51 @@ describe("the guardrail on real sops output", () => {
     ]);
   });
 
+  // kustomize inlines the items of any *List (kubernetes-sigs/kustomize api/resource/factory.go,
+  // inlineAnyEmbeddedLists, api/v0.21.1, the version kustomize-controller v1.9.4 builds with).
+  it("flags a plaintext Secret inside a List, as kustomize applies the items of any *List", async () => {
+    const item = "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: inlist\n  stringData:\n    password: hunter2\n";
+    const dir = checkout({
+      "apps/list.yaml": `apiVersion: v1\nkind: List\nitems:\n${item}`,
+      "apps/secrets.yaml": `apiVersion: v1\nkind: SecretList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ok\n${item}`,
+    });
+    expect(await sopsGuard(dir)).toEqual([
+      "apps/list.yaml: Secret inlist (List item 1) is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password",
+      "apps/secrets.yaml: Secret inlist (SecretList item 2) is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password",
+    ]);
+  });
+
+  // kustomize's secretGenerator writes literals and the contents of envs/files into a Secret;
+  // kustomize-controller decrypts only files sops encrypted (fluxcd/kustomize-controller
+  // internal/decryptor/decryptor.go, DecryptResource / sopsDecryptWithFormat, v1.9.4).
+  it("flags secretGenerator literals and generator files that are not encrypted", async () => {
+    const dir = checkout({
+      "apps/kustomization.yaml": [
+        "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization",
+        "secretGenerator:",
+        "- name: lit",
+        "  literals: [password=hunter2]",
+        "- name: plain",
+        "  envs: [plain.env]",
+        "  files: [key=plain.txt]",
+        "- name: ok",
+        "  envs: [env.sops.env]",
+        "  files: [file.txt]",
+        "",
+      ].join("\n"),
+      "apps/plain.env": "password=hunter2\n",
+      "apps/plain.txt": "hunter2\n",
+      "apps/env.sops.env": fixture("sops/envs/env.env"),
+      "apps/file.txt": fixture("sops/files/file.txt"),
+    });
+    expect(await sopsGuard(dir)).toEqual([
+      "apps/kustomization.yaml: secretGenerator lit has plaintext literals in Git; put the values in a sops-encrypted env file (envs: [secret.sops.env]) or let an ExternalSecret write them from 1Password",
+      "apps/kustomization.yaml: secretGenerator plain reads apps/plain.env, which is not SOPS-encrypted; encrypt it with `sops --encrypt --in-place apps/plain.env`",
+      "apps/kustomization.yaml: secretGenerator plain reads apps/plain.txt, which is not SOPS-encrypted; encrypt it with `sops --encrypt --in-place apps/plain.txt`",
+    ]);
+  });
+
   it("reports a file it cannot parse instead of giving up on the checkout", async () => {
     const dir = checkout({ ...realAgeFiles, "broken.yaml": "key: [unclosed\n" });
     const problems = await undecryptableSopsFiles(dir, ageKey);
