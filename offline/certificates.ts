@@ -78,7 +78,8 @@ export function selfSignedCertificate(options: { subject: string; days: number; 
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const spki = createPublicKey(privateKey).export({ type: "spki", format: "der" });
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER form: top bit clear and first byte non-zero (else "illegal padding").
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const notBefore = new Date();
   const notAfter = new Date(notBefore.getTime() + options.days * 86_400_000);
   const subject = name(options.subject);
@@ -107,7 +108,8 @@ const ed25519 = sequence(oid("1.3.101.112"));
 function ed25519Certificate(subject: string, days: number, issuer?: { subject: string; key: string }): Certificate {
   const { privateKey } = generateKeyPairSync("ed25519");
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER form: top bit clear and first byte non-zero (else "illegal padding").
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const notBefore = new Date();
   const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
   const tbs = sequence(
