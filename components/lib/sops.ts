@@ -342,6 +342,20 @@ function leaves(value: unknown, path: string[] = []): [string[], unknown][] {
   return value === null ? [] : [[path, value]];
 }
 
+/**
+ * The objects kustomize builds from a document: the items of any `*List` with `items`, nested
+ * lists included (kubernetes-sigs/kustomize api/resource/factory.go, inlineAnyEmbeddedLists,
+ * api/v0.21.1, the version kustomize-controller v1.9.4 builds with), else the document itself.
+ */
+function manifestsOf(content: unknown, label = "", prefix: string[] = []): { manifest: Manifest; label: string; prefix: string[] }[] {
+  if (!isTree(content)) return [];
+  const kind = content["kind"];
+  if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(content["items"])) {
+    return content["items"].flatMap((item, index) => manifestsOf(item, `${label} (${kind} item ${index + 1})`, [...prefix, "items"]));
+  }
+  return [{ manifest: content, label, prefix }];
+}
+
 function encryptedFileProblems(file: SopsFile): string[] {
   const problems: string[] = [];
   const many = file.documents.length > 1;
@@ -354,19 +368,20 @@ function encryptedFileProblems(file: SopsFile): string[] {
       );
       return;
     }
-    const manifest = (isTree(document.content) ? document.content : {}) as Manifest;
     const secretPaths = new Set<string>();
-    if (manifestFormats.slice(0, 2).includes(file.format) && manifest.kind === "Secret") {
+    const manifests = manifestFormats.slice(0, 2).includes(file.format) ? manifestsOf(document.content) : [];
+    for (const { manifest, label, prefix } of manifests.filter(({ manifest }) => manifest.kind === "Secret")) {
       for (const section of ["data", "stringData"] as const) {
         const values = manifest[section];
         if (!isTree(values)) continue;
         for (const [key, value] of Object.entries(values)) {
-          secretPaths.add(`${section}.${key}`);
+          const path = [...prefix, section, key];
+          secretPaths.add(path.join("."));
           if (isEncryptedValue(value)) continue;
           problems.push(
-            shouldBeEncrypted([section, key], metadata.rules) === false
-              ? `${where}: ${describe(manifest)} ${section}.${key} is in plaintext: the file's ${ruleName(metadata.rules)} leaves it unencrypted; encrypt every data/stringData value (encrypted_regex: ^(data|stringData)$ in .sops.yaml) and encrypt the file again`
-              : `${where}: ${describe(manifest)} ${section}.${key} is in plaintext although sops encrypts it: it was added after encryption; edit the file with \`sops ${file.name}\` instead`,
+            shouldBeEncrypted(path, metadata.rules) === false
+              ? `${where}: ${describe(manifest)}${label} ${section}.${key} is in plaintext: the file's ${ruleName(metadata.rules)} leaves it unencrypted; encrypt every data/stringData value (encrypted_regex: ^(data|stringData)$ in .sops.yaml) and encrypt the file again`
+              : `${where}: ${describe(manifest)}${label} ${section}.${key} is in plaintext although sops encrypts it: it was added after encryption; edit the file with \`sops ${file.name}\` instead`,
           );
         }
       }
@@ -385,20 +400,6 @@ function encryptedFileProblems(file: SopsFile): string[] {
 
 /** A template to copy and fill in, never listed in a kustomization: `*.example.yaml`. */
 export const isTemplate = (name: string): boolean => /\.example\.(ya?ml|json)$/.test(name);
-
-/**
- * The objects kustomize builds from a document: the items of any `*List` with `items`, nested
- * lists included (kubernetes-sigs/kustomize api/resource/factory.go, inlineAnyEmbeddedLists,
- * api/v0.21.1, the version kustomize-controller v1.9.4 builds with), else the document itself.
- */
-function manifestsOf(content: unknown, label = ""): { manifest: Manifest; label: string }[] {
-  if (!isTree(content)) return [];
-  const kind = content["kind"];
-  if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(content["items"])) {
-    return content["items"].flatMap((item, index) => manifestsOf(item, `${label} (${kind} item ${index + 1})`));
-  }
-  return [{ manifest: content, label }];
-}
 
 /** The file names kustomize reads as a kustomization (kustomize api/konfig, RecognizedKustomizationFileNames). */
 const kustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];

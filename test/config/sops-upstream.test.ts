@@ -199,6 +199,22 @@ describe("the guardrail on real sops output", () => {
     ]);
   });
 
+  it("flags a Secret value inside a List of an encrypted file that the file's rules leave unencrypted", async () => {
+    const [body = "", metadata = ""] = fixture("sops/patches/merge1.yaml")
+      .replace("encrypted_regex: ^(data|stringData)$", "encrypted_regex: ^data$")
+      .replace("stringData:\n", "stringData:\n  password: hunter2\n")
+      .split(/^(?=sops:)/m);
+    const item = body
+      .trimEnd()
+      .split("\n")
+      .map((line, index) => `${index === 0 ? "- " : "  "}${line}`)
+      .join("\n");
+    const dir = checkout({ "apps/list.sops.yaml": `apiVersion: v1\nkind: List\nitems:\n${item}\n${metadata}` });
+    expect(await sopsGuard(dir)).toEqual([
+      "apps/list.sops.yaml: Secret secret (List item 1) stringData.password is in plaintext: the file's encrypted_regex ^data$ leaves it unencrypted; encrypt every data/stringData value (encrypted_regex: ^(data|stringData)$ in .sops.yaml) and encrypt the file again",
+    ]);
+  });
+
   // kustomize's secretGenerator writes literals and the contents of envs/files into a Secret;
   // kustomize-controller decrypts only files sops encrypted (fluxcd/kustomize-controller
   // internal/decryptor/decryptor.go, DecryptResource / sopsDecryptWithFormat, v1.9.4).
