@@ -275,3 +275,57 @@ describe("PodMonitors scrape what the program installs", () => {
     expect(monitor?.spec.podMetricsEndpoints.map((e) => e.port)).toEqual([port]);
   });
 });
+
+/**
+ * The references between layers, by name: a StorageClass whose secret parameters name a Secret
+ * nobody ships, or a clusterID the driver was not configured with, provisions nothing, and
+ * kubectl kustomize and the CRD schemas cannot see it. Secret names and namespaces are the
+ * ones the external-provisioner and kubelet read (ceph/ceph-csi examples/rbd/storageclass.yaml
+ * and charts/ceph-csi-rbd values.yaml `driverName`, v3.12.2); the ClusterIssuer reads its CA
+ * from cert-manager's own namespace (chart value clusterResourceNamespace "" = the release
+ * namespace, cert-manager/cert-manager deploy/charts/cert-manager/values.yaml, v1.21.1).
+ */
+describe("cross-layer references", () => {
+  const find = (kind: string, name?: string) =>
+    objects.filter((m) => m.object["kind"] === kind && (name === undefined || (m.object["metadata"] as { name: string }).name === name));
+  const secretTemplates = objects.filter((m) => m.object["kind"] === "Secret" && m.file.endsWith(".secret.example.yaml"));
+  const shipsSecret = (name: string, namespace: string) =>
+    secretTemplates.some((m) => {
+      const meta = m.object["metadata"] as { name: string; namespace?: string };
+      return meta.name === name && meta.namespace === namespace;
+    });
+  const cephRelease = releases.find(({ object }) => object.spec.chart.spec.chart === "ceph-csi-rbd")?.object;
+
+  it("the Ceph StorageClass names the shipped Secret, the driver's name and the configured clusterID", () => {
+    const [storageClass] = find("StorageClass").map((m) => m.object as { provisioner: string; parameters: Record<string, string> });
+    if (storageClass === undefined) throw new Error("no StorageClass");
+    const { parameters } = storageClass;
+    for (const use of ["provisioner", "controller-expand", "node-stage"]) {
+      const name = parameters[`csi.storage.k8s.io/${use}-secret-name`] ?? "";
+      const namespace = parameters[`csi.storage.k8s.io/${use}-secret-namespace`] ?? "";
+      expect(shipsSecret(name, namespace), `${use}: ${namespace}/${name}`).toBe(true);
+    }
+    expect(storageClass.provisioner).toBe(defaultsOf("ceph-csi-rbd-chart.values.yaml")["driverName"]);
+    const csiConfig = (cephRelease?.spec.values as { csiConfig?: { clusterID: string }[] } | undefined)?.csiConfig ?? [];
+    expect(csiConfig.map((c) => c.clusterID)).toContain(parameters["clusterID"]);
+  });
+
+  it("the PostgreSQL Cluster uses the shipped superuser Secret and an existing StorageClass", () => {
+    const [cluster] = find("Cluster").map((m) => m.object as { metadata: { namespace: string }; spec: Record<string, unknown> });
+    const spec = cluster?.spec as { superuserSecret: { name: string }; storage: { storageClass: string } };
+    expect(shipsSecret(spec.superuserSecret.name, cluster?.metadata.namespace ?? "")).toBe(true);
+    expect(find("StorageClass", spec.storage.storageClass)).toHaveLength(1);
+  });
+
+  it("the ClusterIssuer's CA Secret is shipped in cert-manager's namespace", () => {
+    const [issuer] = find("ClusterIssuer").map((m) => m.object as { spec: { ca: { secretName: string } } });
+    const certManager = releases.find(({ object }) => object.spec.chart.spec.chart === "cert-manager")?.object;
+    expect((certManager?.spec.values as { clusterResourceNamespace?: string } | undefined)?.clusterResourceNamespace ?? "").toBe("");
+    expect(shipsSecret(issuer?.spec.ca.secretName ?? "", certManager?.metadata.namespace ?? "")).toBe(true);
+  });
+
+  it("would notice a Secret nobody ships (negative control)", () => {
+    expect(shipsSecret("csi-rbd-secret", "default")).toBe(false);
+    expect(shipsSecret("csi-rbd-secret", "ceph-csi-rbd")).toBe(true);
+  });
+});
