@@ -179,4 +179,16 @@ describe("the rebuild procedure the docs and the plan give", () => {
       }
     }
   });
+
+  it("resizes the disk in its own up: with cores or memory pending, the provider refuses the disk resize", () => {
+    // bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go vmUpdate: a cores or memory change sets
+    // rebootRequired; with reboot_after_update false the disk step is then blockedByPolicy and fails with
+    // "cannot resize disks while the VM is running ..." (rebootAfterUpdateDisabledError("resize disks")).
+    const text = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8").replace(/\s+/g, " ");
+    const resizing = text.slice(text.indexOf("## Resizing a node"), text.indexOf("## Where the state lives"));
+    expect(resizing).toContain("cannot resize disks while the VM is running");
+    expect(resizing).toMatch(/`diskGiB` in its own `pulumi up`/);
+    // The same vmUpdate refuses disk and TPM state moves to another datastore while reboots are off.
+    expect(resizing).toContain("cannot add, remove, or update the TPM device while the VM is running");
+  });
 });
