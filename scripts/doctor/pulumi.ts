@@ -37,7 +37,8 @@ export const execRunner: CommandRunner = (command, args, { timeoutMs }) =>
 
 export const installLink = "https://www.pulumi.com/docs/install/";
 
-type Version = [number, number, number];
+/** major, minor, patch, and the pre-release tag ("" for a release). */
+type Version = [number, number, number, string];
 
 /**
  * The first Pulumi CLI whose engine honours each resource option the program
@@ -62,9 +63,12 @@ export const engineOptionSince = {
   replaceWith: "3.207.0",
 } as const;
 
+/** Semver order, except that pre-releases of one version are not ordered among themselves (semver.org §11: 1.0.0-alpha < 1.0.0). */
 function compareVersions(a: Version, b: Version): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || (a[3] === b[3] ? 0 : a[3] === "" ? 1 : b[3] === "" ? -1 : 0);
 }
+
+const versionText = (v: Version) => `${v.slice(0, 3).join(".")}${v[3] === "" ? "" : `-${v[3]}`}`;
 
 /** The oldest CLI the doctor accepts: the newest entry of engineOptionSince. */
 export const MIN_PULUMI_CLI = Object.values(engineOptionSince).reduce((newest, version) =>
@@ -74,8 +78,8 @@ const minimumReason =
   "its engine is the first to honour the replaceWith resource option; older ones fail the program at its first config apply";
 
 export function parseVersion(text: string): Version | undefined {
-  const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+  const match = /v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?/.exec(text);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3]), match[4] ?? ""] : undefined;
 }
 
 function atLeast(version: Version, minimum: Version): boolean {
@@ -115,11 +119,11 @@ export async function checkPulumiCli(run: CommandRunner): Promise<CheckResult> {
       if (!atLeast(version, minimum)) {
         return fail(
           name,
-          `Pulumi CLI ${version.join(".")} is older than ${MIN_PULUMI_CLI}, which this program needs (${minimumReason})`,
+          `Pulumi CLI ${versionText(version)} is older than ${MIN_PULUMI_CLI}, which this program needs (${minimumReason})`,
           upgrade,
         );
       }
-      return pass(name, `Pulumi CLI ${version.join(".")} (>= ${MIN_PULUMI_CLI})`);
+      return pass(name, `Pulumi CLI ${versionText(version)} (>= ${MIN_PULUMI_CLI})`);
     }
     default: {
       const exhaustive: never = result;

@@ -44,6 +44,14 @@ describe("pulumi cli check", () => {
     expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v4.0.1-alpha.1", stderr: "" }))).ok).toBe(true);
   });
 
+  it("takes a pre-release of the minimum for an older CLI, as semver orders it", async () => {
+    // semver.org §11: 3.207.0-alpha.1 < 3.207.0. A build made before the 3.207.0 release may lack replaceWith.
+    const prerelease = await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.207.0-alpha.1762345678\n", stderr: "" }));
+    expect(prerelease.ok).toBe(false);
+    expect(prerelease.detail).toContain("Pulumi CLI 3.207.0-alpha.1762345678 is older than 3.207.0");
+    expect((await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "3.207.1-alpha.1+g1234abc", stderr: "" }))).ok).toBe(true);
+  });
+
   it("fails on a CLI that is too old, naming the reason", async () => {
     // 3.206 lacks the replaceWith option: the SDK would throw at the first config apply.
     const result = await checkPulumiCli(runner({ kind: "exited", code: 0, stdout: "v3.206.0\n", stderr: "" }));
