@@ -188,6 +188,24 @@ describe("--compare, one kind of change at a time", () => {
   }, 30_000);
 });
 
+describe("README.md's --compare example", () => {
+  it("is what the command prints for the change it describes (the cores of three control planes, Flux on a branch)", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const example = /For example, raising the cores of three control planes and moving Flux to a branch[^`]*```\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(example).toBeDefined();
+    const { report, summary } = await compare("readme-example", (s) => {
+      for (const node of nodes(s).filter((n) => n["role"] === "controlplane")) node["cores"] = 6;
+      (s["flux"] as Record<string, unknown>)["branch"] = "next";
+    });
+    const shown = (example ?? "").split("\n").filter((line) => line.trim() !== "" && !line.includes("…"));
+    const printed = report.split("\n");
+    for (const line of shown) expect(printed).toContain(line);
+    expect(shown[shown.length - 1]).toBe(summary);
+  }, 30_000);
+});
+
 describe("npm run plan -- --compare (the command)", () => {
   const run = promisify(execFile);
 
