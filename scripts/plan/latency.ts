@@ -49,8 +49,12 @@ export const latencyModel: Record<string, Latency> = {
     basis: "Helm install with wait: image pulls and readiness of the chart's Deployments (skipAwait false)",
   },
   "kubernetes:fluxcd.controlplane.io/v1:FluxInstance": {
-    seconds: 120,
-    basis: "the operator installs four Flux controllers and waits for the first sync (pulumi.com/waitFor: condition=Ready)",
+    seconds: 30,
+    // spec.wait is false (components/flux/documents.ts): the operator reports Ready once it has applied the
+    // distribution, without health-checking what it applied (flux-operator v0.58.1,
+    // internal/controller/fluxinstance_controller.go, apply).
+    basis:
+      "the operator pulls the Flux distribution and applies its four controllers; Ready (pulumi.com/waitFor) awaits neither their rollout nor the sync",
   },
   "kubernetes:external-secrets.io/v1:ClusterSecretStore": {
     seconds: 10,

@@ -34,6 +34,16 @@ describe("the latency model and critical path", async () => {
     }
   });
 
+  it("the FluxInstance figure counts what its Ready condition waits for, and no more", () => {
+    const instance = single.ofType(types.fluxInstance)[0];
+    const spec = instance?.inputs["spec"] as { wait?: boolean } | undefined;
+    const basis = latencyModel["kubernetes:fluxcd.controlplane.io/v1:FluxInstance"]?.basis ?? "";
+    // With spec.wait false the operator reports Ready once the distribution is applied, before any sync.
+    expect(spec?.wait).toBe(false);
+    expect(basis).not.toMatch(/waits for the first sync/);
+    expect(basis).toMatch(/awaits neither their rollout nor the sync/);
+  });
+
   it("one node: the critical path is the strict chain of the layers", () => {
     const est = estimate(single, latencyModel, "connect");
     expect(est.criticalPathSeconds).toBe(strictChainSeconds(withHealthWait(latencyModel), "connect"));
