@@ -244,8 +244,6 @@ export const backupSchema = z.strictObject({
       }),
     )
     .min(1, { error: "list at least one offline age recipient (age-keygen -o recovery.key; age-keygen -y recovery.key)" }),
-  /** 1Password vault an ESO PushSecret copies the sops-age identity and the encrypted backup into; unset: no push. */
-  onePasswordVault: z.string().min(1).optional(),
   /** Path of a saved talosSecretsBackup: a new stack adopts those machine secrets instead of generating new ones. */
   restoreFrom: z.string().min(1).optional(),
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { z } from "zod";
 
 import { validateConfig } from "../../components/config";
 import { secretKeys, settingsSchema } from "../../components/config/schema";
@@ -29,6 +30,27 @@ describe("Pulumi.example.yaml", () => {
       expect(schema.safeParse(undefined).success, `homelab:${key} is required but not set`).toBe(true);
       expect(file).toContain(`# homelab:${key}:`);
     }
+  });
+
+  it("names every key of every block, nested keys included, set or commented out", () => {
+    const keys = (schema: z.ZodType, path: string): string[] => {
+      if (schema instanceof z.ZodObject) {
+        return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, inner]) => [
+          `${path}.${key}`,
+          ...keys(inner, `${path}.${key}`),
+        ]);
+      }
+      if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) {
+        return keys(schema.unwrap() as z.ZodType, path);
+      }
+      if (schema instanceof z.ZodArray) return keys(schema.element as z.ZodType, path);
+      if (schema instanceof z.ZodPipe) return keys(schema.in as z.ZodType, path);
+      return [];
+    };
+    const all = Object.entries(settingsSchema.shape).flatMap(([key, inner]) => keys(inner as z.ZodType, key));
+    expect(all.length).toBeGreaterThan(30);
+    const missing = all.filter((path) => !new RegExp(`^[\\s#-]*${path.split(".").pop() ?? ""}:`, "m").test(file));
+    expect(missing).toEqual([]);
   });
 
   it("documents how to set every secret with --secret", () => {
