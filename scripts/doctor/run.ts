@@ -164,9 +164,11 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
 
 export function formatReport(report: DoctorReport, stack: string): string[] {
   const failed = report.results.filter((r) => !r.ok).length;
+  const notes = report.results.filter((r) => r.note === true).length;
   const lines = report.results.map(formatResult);
   lines.push("");
-  lines.push(`${report.results.length} checks: ${report.results.length - failed} ok, ${failed} failed.`);
+  // A note passed nothing (the missing CLI): counted apart, so the ok figure is the checks that passed.
+  lines.push(`${report.results.length} checks: ${report.results.length - failed - notes} ok, ${notes} noted, ${failed} failed.`);
   if (report.skipped.length > 0) lines.push(`Not checked: ${report.skipped.join("; ")}.`);
   const noted = report.results.filter((r) => r.note === true).map((r) => r.name);
   lines.push(

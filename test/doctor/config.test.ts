@@ -244,6 +244,9 @@ describe("doctor from the stack YAML, without the CLI", () => {
         "1password (homelab:onePasswordCredentials, homelab:onePasswordConnectToken encrypted in --stack-file; the Pulumi CLI or --config-json reads it).",
     );
     expect(lines.at(-1)).toBe("No check failed; before `pulumi up -s homelab`, see the note lines above (pulumi cli).");
+    // The summary counts the note apart from the checks that passed.
+    const passed = lines.filter((l) => l.startsWith("ok ")).length;
+    expect(lines).toContain(`${passed + 1} checks: ${passed} ok, 1 noted, 0 failed.`);
   });
 
   it("refuses a secret stored in plaintext in the stack file, as `pulumi up` does", async () => {
