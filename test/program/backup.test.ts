@@ -5,7 +5,7 @@
  * text on a second run with the same state.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,6 +38,13 @@ describe("talosSecretsBackup", async () => {
   const run = await runExample({ settings: withBackup([recovery.recipient]), secrets, seed: "backup-a" });
   const output = run.outputs["talosSecretsBackup"];
   const generated = run.one(types.secrets).state["machineSecrets"] as MachineSecrets;
+
+  it("is one of the stack outputs README.md names, each by its key (`pulumi stack output <key>`)", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const listed = /^5\. Stack outputs \(`pulumi stack output <key>`\):([\s\S]*?)\n\n/m.exec(readme)?.[1] ?? "";
+    expect(Object.keys(run.outputs)).toContain("talosSecretsBackup");
+    expect(Object.keys(run.outputs).filter((key) => !listed.includes(`\`${key}\``))).toEqual([]);
+  });
 
   it("is a known, non-secret stack output in age armor", () => {
     expect(output?.known).toBe(true);
