@@ -90,7 +90,7 @@ describe("the pulumi workflow", () => {
       job("test")
         .steps.map((s) => s.run)
         .filter(Boolean),
-    ).toEqual(["npm ci", "npm test"]);
+    ).toEqual(["sudo apt-get update -qq && sudo apt-get install -y -qq age", "npm ci", "npm test"]);
     expect(pulumiStep("preview")?.with).toMatchObject({
       command: "preview",
       "stack-name": "homelab",
@@ -99,6 +99,14 @@ describe("the pulumi workflow", () => {
     });
     expect(pulumiStep("up")?.with).toMatchObject({ command: "up", "stack-name": "homelab" });
     expect(job("up").if).toBe("github.event_name == 'workflow_dispatch' && inputs.up && github.ref == 'refs/heads/main'");
+  });
+
+  it("the test job installs the age CLI the tests run (ubuntu-latest lacks it; .ci/run installs it too)", () => {
+    const runs = job("test").steps.map((s) => s.run ?? "");
+    const install = runs.findIndex((r) => /apt-get install\b.*\bage\b/.test(r));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(runs.indexOf("npm test"));
+    expect(readFileSync(join(root, ".ci", "run"), "utf8")).toMatch(/for tool in [^;]*\bage\b/);
   });
 
   it("the passphrase reaches only the preview and up jobs, through environments; the test and impact jobs get no secret", () => {
