@@ -16,7 +16,8 @@ import { InitError, initGitopsRepository, nextSteps } from "./gitops-init/init";
 const usage = `usage: npm run gitops-init -- --out <dir> (--recipient <age1…> | --stack-outputs <file>) --recovery <age1…>
 
   --out            directory to create the repository in; must be new, empty, or hold only .git
-  --recipient      the cluster's age recipient (pulumi stack output ageRecipient)
+  --recipient      the cluster's age recipient: age-keygen -y on the homelab:sopsAgeKey identity
+                   (after the first pulumi up, also pulumi stack output ageRecipient)
   --stack-outputs  a file written by \`pulumi stack output --json\`; its ageRecipient is the recipient
   --recovery       the public key of your offline recovery age key (age-keygen -y <key file>)`;
 

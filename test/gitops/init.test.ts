@@ -200,6 +200,13 @@ describe("gitops-init", () => {
     expect(again.stderr).toMatch(/is not empty .*nothing was written/);
   });
 
+  it("--help says how to get the cluster recipient before the first `pulumi up`, when no stack output exists yet", () => {
+    const tsx = join(root, "node_modules", ".bin", "tsx");
+    const run = spawnSync(tsx, ["scripts/gitops-init.ts", "--help"], { cwd: root, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/--recipient .*age-keygen -y on the homelab:sopsAgeKey identity/);
+  });
+
   it("reports an unreadable or malformed --stack-outputs file in one line, exit 2, nothing written", () => {
     const tsx = join(root, "node_modules", ".bin", "tsx");
     const garbled = join(work, "garbled.json");
