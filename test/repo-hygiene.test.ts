@@ -1,7 +1,8 @@
 /**
  * Files the docs have you create inside this checkout that hold credentials are git-ignored
  * (so `git add -A` cannot commit them) and, through the same file, skipped by `prettier --check`
- * (Prettier 3 reads .gitignore), so `npm test` stays green after following the README.
+ * (Prettier 3 reads .gitignore), so `npm test` stays green after following the README; and
+ * the README's set-up section names every tool the tests need.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,5 +47,17 @@ describe("credential files the docs have you write", () => {
       expect.arrayContaining(["age.key", "kubeconfig", "talosconfig", "1password-credentials.json", "stack.json", "deploy-key"]),
     );
     expect(names.filter((name) => !ignored(name, lines))).toEqual([]);
+  });
+});
+
+describe("README.md's set-up section", () => {
+  it("names every command-line tool .ci/run installs for the tests", () => {
+    const run = readFileSync(join(root, ".ci", "run"), "utf8");
+    const tools = [...run.matchAll(/apt-get install -y -qq ([\w"$-]+)/g)].map((m) => m[1] ?? "");
+    const looped = /for tool in ([\w ]+); do/.exec(run)?.[1]?.split(" ") ?? [];
+    const installed = [...tools.filter((t) => !t.includes("$")), ...looped];
+    expect(installed).toEqual(expect.arrayContaining(["openssl", "kubectl", "age"]));
+    const setup = /## Set up and test[\s\S]*?\n## /.exec(readFileSync(join(root, "README.md"), "utf8"))?.[0] ?? "";
+    expect(installed.filter((tool) => !setup.includes(`\`${tool}\``))).toEqual([]);
   });
 });
