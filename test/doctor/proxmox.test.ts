@@ -2,7 +2,7 @@
  * The doctor against a fake Proxmox VE API served over HTTPS on 127.0.0.1 with
  * a certificate made at test time: TLS really is verified, against the test CA.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -98,6 +98,12 @@ describe("doctor against the Proxmox API", () => {
       "proxmox vm 800",
       "1password",
     ]);
+    // docs/doctor.md has a row for every check, hosts and ids as placeholders.
+    const doc = readFileSync(join(__dirname, "..", "..", "docs", "doctor.md"), "utf8");
+    const rows = checks.map((c) =>
+      c.replace(/^(proxmox (?:storage|bridge)) \S+$/, "$1 <node>").replace(/^proxmox vm \d+$/, "proxmox vm <id>"),
+    );
+    expect(rows.filter((row) => !new RegExp(`^\\| \`${row}\` +\\|`, "m").test(doc))).toEqual([]);
     expect(lines).toContain(`ok   proxmox version: Proxmox VE 9.0.3`);
     expect(lines.find((l) => l.startsWith("ok   proxmox api:"))).toContain("(certificate verified)");
     expect(lines).toContain(
