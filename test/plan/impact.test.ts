@@ -191,7 +191,7 @@ describe("--compare, one kind of change at a time", () => {
 describe("README.md's --compare example", () => {
   it("is what the command prints for the change it describes (the cores of three control planes, Flux on a branch)", async () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
-    const example = /For example, raising the cores of three control planes and moving Flux to a branch[^`]*```\n([\s\S]*?)```/.exec(
+    const example = /For example, raising the cores of three control planes and moving Flux to a branch[\s\S]*?```\n([\s\S]*?)```/.exec(
       readme,
     )?.[1];
     expect(example).toBeDefined();
