@@ -11,7 +11,7 @@ export const fluxNamespace = "flux-system";
 /** The operator only reconciles a FluxInstance of this name in its own namespace (F1). */
 export const fluxInstanceName = "flux";
 export const sopsAgeSecretName = "sops-age";
-/** kustomize-controller only loads Secret keys that end in `.agekey` (F4). */
+/** kustomize-controller only loads Secret keys that end in `.agekey` (fluxcd/kustomize-controller internal/decryptor/decryptor.go, ImportKeys, DecryptionAgeExt, v1.9.4). */
 export const sopsAgeSecretKey = "age.agekey";
 export const gitCredentialsSecretName = "flux-git-credentials";
 
