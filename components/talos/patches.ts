@@ -16,6 +16,9 @@ export interface MachineConfigPatch {
     install?: { disk?: string; image?: string; wipe?: boolean };
     certSANs?: string[];
     nodeLabels?: Record<string, string>;
+    features?: {
+      kubernetesTalosAPIAccess?: { enabled: boolean; allowedRoles: string[]; allowedKubernetesNamespaces: string[] };
+    };
   };
   cluster?: {
     secretboxEncryptionSecret?: string;
@@ -258,8 +261,45 @@ export function nodePatches(args: {
   ];
   const firewall = firewallPatch(node, settings.cluster.network, derived);
   return node.role === "controlplane"
-    ? [...base, secretboxPatch(args.secretboxEncryptionSecret), clusterPatch(derived), firewall, networkPolicyPatch()]
+    ? [
+        ...base,
+        secretboxPatch(args.secretboxEncryptionSecret),
+        clusterPatch(derived),
+        firewall,
+        networkPolicyPatch(),
+        talosApiAccessPatch(),
+      ]
     : [...base, firewall];
+}
+
+/** Namespace of the talos-backup CronJob in the GitOps template (gitops/infrastructure/talos-backup). */
+export const talosBackupNamespace = "talos-backup";
+
+/**
+ * 08: let the talos-backup CronJob take etcd snapshots over the Talos API, with
+ * the `os:etcd:backup` role only and from its namespace only (siderolabs/talos-backup
+ * README.md at v0.1.0-beta.3; Talos creates a talosconfig Secret for a
+ * `talos.dev/v1alpha1` ServiceAccount in an allowed namespace,
+ * internal/app/machined/pkg/controllers/kubeaccess/serviceaccount/crd_controller.go, v1.13.9).
+ * Control planes only: snapshots come from etcd members.
+ */
+export function talosApiAccessPatch(): Patch {
+  return {
+    name: "08-talos-api-access",
+    documents: [
+      {
+        machine: {
+          features: {
+            kubernetesTalosAPIAccess: {
+              enabled: true,
+              allowedRoles: ["os:etcd:backup"],
+              allowedKubernetesNamespaces: [talosBackupNamespace],
+            },
+          },
+        },
+      },
+    ],
+  };
 }
 
 /** A patch as Talos receives it: multi-document YAML headed by a comment with its name. */

@@ -218,6 +218,7 @@ describe("Flux Kustomizations", () => {
         "infra-external-secrets-store",
         "infra-monitoring",
         "infra-storage",
+        "infra-talos-backup",
         "monitoring",
       ].sort(),
     );
@@ -250,7 +251,7 @@ describe("Flux Kustomizations", () => {
 
   it("configures SOPS decryption on every layer that holds SOPS files or their templates", () => {
     const sopsLayers = fluxKustomizations.filter(({ ks }) => holdsLayer0to2Secrets(ks)).map(({ ks }) => ks.metadata.name);
-    expect(sopsLayers.sort()).toEqual(["infra-cert-manager", "infra-databases", "infra-storage"]);
+    expect(sopsLayers.sort()).toEqual(["infra-cert-manager", "infra-databases", "infra-storage", "infra-talos-backup"]);
     for (const name of sopsLayers) {
       expect(byName.get(name)?.spec.decryption, name).toEqual({ provider: "sops", secretRef: { name: sopsAgeSecretName } });
     }
@@ -278,6 +279,8 @@ describe("the dependsOn graph", () => {
       "infra-monitoring": [],
       monitoring: ["infra-monitoring"],
       "infra-external-secrets-store": ["infra-storage"],
+      // etcd snapshots wait for nothing: neither storage nor External Secrets can stop the backups.
+      "infra-talos-backup": [],
       apps: ["infra-cert-manager-issuer", "infra-databases", "infra-external-secrets-store", "infra-storage"],
     });
   });

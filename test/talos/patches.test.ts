@@ -14,6 +14,7 @@ import {
   type Patch,
   renderPatch,
   secretboxPatch,
+  talosApiAccessPatch,
 } from "../../components/talos/patches";
 import { multiNodeSettings } from "../../offline/fixtures";
 import { validFixture } from "../support/config";
@@ -81,7 +82,30 @@ describe("Talos patches", async () => {
       "05-cluster",
       "06-firewall",
       "07-network-policies",
+      "08-talos-api-access",
     ]);
+  });
+
+  it("lets only the talos-backup namespace take etcd snapshots over the Talos API, on control planes only", () => {
+    expect(roundTrip(talosApiAccessPatch())).toEqual([
+      {
+        machine: {
+          features: {
+            kubernetesTalosAPIAccess: { enabled: true, allowedRoles: ["os:etcd:backup"], allowedKubernetesNamespaces: ["talos-backup"] },
+          },
+        },
+      },
+    ]);
+    const worker = multi.settings.nodes.find((n) => n.role === "worker")!;
+    const workerPatches = nodePatches({
+      node: worker,
+      settings: multi.settings,
+      derived: multi.derived,
+      installerImage: installer,
+      installDisk: "/dev/sda",
+      secretboxEncryptionSecret: secretbox,
+    });
+    expect(workerPatches.map((p) => p.name)).not.toContain("08-talos-api-access");
   });
 
   it("names each rendered patch in a leading comment", () => {
