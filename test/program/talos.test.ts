@@ -39,7 +39,7 @@ describe("Talos layer", async () => {
       examples: false,
     });
     expect(call?.args["machineSecrets"]).toEqual(secrets.state["machineSecrets"]);
-    expect((call?.args["configPatches"] as string[]).length).toBe(7);
+    expect((call?.args["configPatches"] as string[]).length).toBe(8);
   });
 
   it("sends the host firewall and NetworkPolicy enforcement in the recorded config patches", () => {
