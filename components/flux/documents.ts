@@ -8,7 +8,7 @@ import { versions } from "../lib/versions";
 import { toYamlDocuments } from "../lib/yaml";
 
 export const fluxNamespace = "flux-system";
-/** The operator only reconciles a FluxInstance of this name in its own namespace (F1). */
+/** The operator only reconciles a FluxInstance of this name in its own namespace (controlplaneio-fluxcd/flux-operator#266, #267). */
 export const fluxInstanceName = "flux";
 export const sopsAgeSecretName = "sops-age";
 /** kustomize-controller only loads Secret keys that end in `.agekey` (fluxcd/kustomize-controller internal/decryptor/decryptor.go, ImportKeys, DecryptionAgeExt, v1.9.4). */
@@ -36,7 +36,7 @@ export function fluxOperatorValues(): Record<string, unknown> {
   };
 }
 
-/** The JSON6902 patch that gives the root Kustomization `spec.decryption` (F3). */
+/** The JSON6902 patch that gives the root Kustomization `spec.decryption` (controlplaneio-fluxcd/flux-operator#92). */
 export function sopsDecryptionPatch(): { target: { group: string; kind: string }; patch: string } {
   return {
     target: { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" },

@@ -37,7 +37,7 @@ export class Flux extends pulumi.ComponentResource {
 
   constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:flux:Flux", name, {}, opts);
-    // Deleting the FluxInstance uninstalls Flux and its CRDs (F2): a forced replace fails instead.
+    // Deleting the FluxInstance uninstalls Flux and its CRDs (controlplaneio-fluxcd/flux-operator#416, #477): a forced replace fails instead.
     const kept = { parent: this, provider: args.provider, retainOnDelete: true };
 
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, restrictedNamespace(fluxNamespace), kept);
@@ -80,7 +80,7 @@ export class Flux extends pulumi.ComponentResource {
       { ...kept, dependsOn: [namespace] },
     );
 
-    // The key must exist before the first sync, or kustomize-controller fails to decrypt (F3).
+    // The key must exist before the first sync, or kustomize-controller fails to decrypt (fluxcd/kustomize-controller#1465).
     this.instance = new k8s.apiextensions.CustomResource(`${name}-instance`, fluxInstance(args.flux, gitCredentials !== undefined), {
       ...kept,
       dependsOn: [operator, sopsAge, ...(gitCredentials ? [gitCredentials] : [])],

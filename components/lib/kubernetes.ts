@@ -9,7 +9,7 @@ export interface ObjectMeta {
 
 /**
  * Annotations that make the Kubernetes provider wait until a custom resource
- * reports Ready, instead of treating "accepted by the API" as done (K4).
+ * reports Ready, instead of treating "accepted by the API" as done (pulumi/pulumi-kubernetes#3134, the `pulumi.com/waitFor` annotation).
  */
 export function waitForReady(timeoutSeconds: number): Record<string, string> {
   return { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(timeoutSeconds) };

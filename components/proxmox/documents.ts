@@ -1,6 +1,6 @@
 /**
  * Pure builders for the Proxmox layer: the Image Factory schematic and the VM
- * arguments that make a Talos Secure Boot machine with a TPM (PITFALLS P1-P7).
+ * arguments that make a Talos Secure Boot machine with a TPM.
  */
 import type * as proxmox from "@pulumi/proxmoxve";
 import type * as pulumi from "@pulumi/pulumi";

@@ -9,7 +9,7 @@ import { versions } from "../lib/versions";
 export const externalSecretsNamespace = "external-secrets";
 export const connectNamespace = "onepassword-connect";
 export const clusterSecretStoreName = "onepassword";
-/** Holds 1password-credentials.json for the Connect server (chart 2.3.0+ mounts it as a file, C1). */
+/** Holds 1password-credentials.json for the Connect server (chart 2.3.0+ mounts it as a file: 1Password/connect-helm-charts#196). */
 export const connectCredentialsSecret = { name: "op-credentials", key: "1password-credentials.json" } as const;
 /** The token ESO presents to Connect, or the service-account token in SDK mode. */
 export const onePasswordTokenSecret = { name: "onepassword-token", key: "token" } as const;
@@ -35,7 +35,7 @@ export interface ExternalSecretsFeatures {
 }
 
 /**
- * ESO installs its own CRDs; only `external-secrets.io/v1` is served from 0.17 on (E1).
+ * ESO installs its own CRDs; only `external-secrets.io/v1` is served from 0.17 on (external-secrets/external-secrets#4662).
  *
  * Hardened against the chart's defaults (deploy/charts/external-secrets/values.yaml and
  * templates/rbac.yaml, external-secrets v2.9.0): PushSecret and ClusterPushSecret
@@ -58,7 +58,7 @@ export function externalSecretsValues(features: ExternalSecretsFeatures = { push
   };
 }
 
-/** The Connect server only; credentials come from a pre-created Secret, never from values (K6). */
+/** The Connect server only; credentials come from a pre-created Secret, never from values, which Pulumi keeps in state (pulumi/pulumi-kubernetes#1353). */
 export function connectValues(): Record<string, unknown> {
   return {
     connect: {
@@ -161,7 +161,7 @@ export function vaultPriorities(vaults: readonly string[]): Record<string, numbe
 }
 
 export function clusterSecretStore(onePassword: OnePasswordSettings): ClusterSecretStore {
-  // A cluster-scoped store must name the token Secret's namespace, or ESO crash-loops (E3).
+  // A cluster-scoped store must name the token Secret's namespace, or ESO crash-loops (external-secrets/external-secrets#2572).
   const tokenRef = { ...onePasswordTokenSecret, namespace: externalSecretsNamespace };
   let provider: Record<string, unknown>;
   switch (onePassword.mode) {
@@ -171,7 +171,7 @@ export function clusterSecretStore(onePassword: OnePasswordSettings): ClusterSec
       };
       break;
     case "sdk":
-      // Caching keeps ESO inside 1Password's low service-account rate limits (E2).
+      // Caching keeps ESO inside 1Password's low service-account rate limits (external-secrets/external-secrets#5303).
       provider = {
         onepasswordSDK: { vault: onePassword.vault, auth: { serviceAccountSecretRef: tokenRef }, cache: { ttl: "5m", maxSize: 100 } },
       };

@@ -58,7 +58,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           namespace: namespace.metadata.name,
           values,
           createNamespace: false,
-          // Helm waits for the Deployments, so the ESO webhook serves before any store is sent (E4).
+          // Helm waits for the Deployments, so the ESO webhook serves before any store is sent (external-secrets/external-secrets#1221).
           skipAwait: false,
           timeout: 600,
         },
@@ -99,7 +99,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         provider,
         dependsOn: [namespace],
       });
-      // `data` takes base64, so the file encoded once is stored as the raw JSON the server reads (C1).
+      // `data` takes base64, so the file encoded once is stored as the raw JSON the server reads (1Password/connect-helm-charts#196).
       const credentialsFile = secret("connect-credentials", namespace, {
         metadata: { name: connectCredentialsSecret.name, namespace: connectNamespace },
         type: "Opaque",

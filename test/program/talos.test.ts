@@ -69,7 +69,7 @@ describe("Talos layer", async () => {
     expect(main.machine.install.image).toBe(
       `factory.talos.dev/metal-installer-secureboot/${String(urls?.args["schematicId"])}:${versions.talos}`,
     );
-    // The ISO the VM boots comes from the same schematic as the installer (T6).
+    // The ISO the VM boots comes from the same schematic as the installer (siderolabs/talos#10378).
     expect(String(run.one(types.iso).inputs["url"])).toContain(
       `/image/${String(urls?.args["schematicId"])}/${versions.talos}/metal-amd64-secureboot.iso`,
     );
