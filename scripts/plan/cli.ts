@@ -42,8 +42,8 @@ Options:
   --compare-last         the same, since the last successful plan
   -h, --help             show this help
 
-Exit status: 0 planned, 1 the config has problems, 2 bad usage, or with
---compare a change that is not safe.
+Exit status: 0 planned, 1 the config has problems, 2 bad usage or a refused
+--out, 3 a crash, 4 with --compare a change that is not safe.
 `;
 
 /** A mistake in how the command was called: one line, exit 2. */

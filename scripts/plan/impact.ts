@@ -29,6 +29,9 @@ import {
 import { type OfflineConfig, readStackConfig } from "./stack-config";
 import { upgradeSteps } from "./upgrade";
 
+/** Exit status of a comparison that CI must stop on; distinct from bad usage (2) and a crash (3). */
+export const unsafeChangeExitCode = 4;
+
 export const types = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",
   iso: "proxmoxve:download/file:File",
@@ -336,7 +339,14 @@ export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { befo
     `${reboots.size} node reboot${reboots.size === 1 ? "" : "s"}`,
     verdict,
   ].join(", ");
-  return { changes, order, concurrentControlPlanes: uniquePairs(concurrentControlPlanes), upgrade, exitCode: safe ? 0 : 2, summary };
+  return {
+    changes,
+    order,
+    concurrentControlPlanes: uniquePairs(concurrentControlPlanes),
+    upgrade,
+    exitCode: safe ? 0 : unsafeChangeExitCode,
+    summary,
+  };
 }
 
 function uniquePairs(pairs: [string, string][]): [string, string][] {

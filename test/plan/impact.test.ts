@@ -129,7 +129,7 @@ describe("--compare, one kind of change at a time", () => {
     expect(summary).toBe(
       "0 created, 4 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: more than one control plane disrupted at once",
     );
-    expect(impact.exitCode).toBe(2);
+    expect(impact.exitCode).toBe(4);
   }, 30_000);
 
   it("the Flux branch changed: only the FluxInstance, no node is touched", async () => {
@@ -165,7 +165,7 @@ describe("--compare, one kind of change at a time", () => {
     expect(summary).toBe(
       "0 created, 3 changed, 5 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
     );
-    expect(impact.exitCode).toBe(2);
+    expect(impact.exitCode).toBe(4);
   }, 30_000);
 
   it("the 1Password mode switched to sdk: Connect is uninstalled, the store and token change", async () => {
@@ -209,7 +209,7 @@ describe("README.md's --compare example", () => {
 describe("npm run plan -- --compare (the command)", () => {
   const run = promisify(execFile);
 
-  it("records the last successful plan, and --compare-last exits 2 on an unsafe change with the summary last", async () => {
+  it("records the last successful plan, and --compare-last exits 4 on an unsafe change with the summary last", async () => {
     const cwd = mkdtempSync(join(scratch, "cwd-"));
     const first = configFile("three-cp", base());
     await run(tsx, [join(root, "scripts/plan.ts"), "--config", first, "--throwaway-secrets", "--out", join(cwd, "out")], {
@@ -230,7 +230,7 @@ describe("npm run plan -- --compare (the command)", () => {
       () => undefined,
       (error: unknown) => error as { code: number; stdout: string },
     );
-    expect(failure?.code).toBe(2);
+    expect(failure?.code).toBe(4);
     const lines = failure?.stdout.trimEnd().split("\n") ?? [];
     expect(lines[0]).toMatch(/^Impact of changing \.plan\/last-config\.yaml to .*kubernetes\.yaml$/);
     expect(lines).toContain(`       talosctl --talosconfig ./talosconfig -n 192.168.10.41 upgrade-k8s --to ${kubernetesBump}`);

@@ -118,7 +118,7 @@ describe("compareRuns verdicts", () => {
       after: nodes,
     });
     expect(on.concurrentControlPlanes).toEqual([["cp-1", "cp-2"]]);
-    expect(on.exitCode).toBe(2);
+    expect(on.exitCode).toBe(4);
     const off = compareRuns(
       fakeRun(both((n) => vm(n, { cpu: { cores: 2 }, rebootAfterUpdate: false }))),
       fakeRun(both((n) => vm(n, { cpu: { cores: 4 }, rebootAfterUpdate: false }))),
@@ -133,7 +133,7 @@ describe("compareRuns verdicts", () => {
     const impact = compareRuns(before, after, { before: nodes.slice(0, 1), after: nodes.slice(0, 1) });
     expect(impact.changes.find((c) => c.type === types.vm)?.refused).toMatch(/^protected: `pulumi up` refuses to replace it/);
     expect(impact.changes.find((c) => c.type === types.apply)?.kind).toBe("replace");
-    expect(impact.exitCode).toBe(2);
+    expect(impact.exitCode).toBe(4);
   });
 
   it("reads the apply mode: auto reboots for a reboot field, no_reboot makes the apply fail instead", () => {
