@@ -13,6 +13,7 @@ import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
+import { builtInProblems, isBuiltInApiVersion } from "../support/kubernetes-models";
 import { runExample, types } from "../support/program";
 import { crdValidator, valuesValidator } from "../support/schemas";
 import { kustomizeBuild, objectId } from "./kustomize";
@@ -21,6 +22,7 @@ import {
   gitopsRoot,
   isKustomizeConfig,
   isObject,
+  isSecretTemplate,
   kustomizeInputs,
   listFiles,
   manifests,
@@ -52,8 +54,6 @@ const crdFiles: Record<string, { file: string; version: string }> = {
   // Installed by Talos itself when kubernetesTalosAPIAccess is on (talos-service-account-crd.yaml, siderolabs/talos v1.13.9).
   "talos.dev/v1alpha1 ServiceAccount": { file: "talos-serviceaccount.crd.yaml", version: "v1alpha1" },
 };
-/** Built-in Kubernetes API groups: no CRD to check against (the API server's own schema is not copied here). */
-const builtInGroup = (apiVersion: string) => !apiVersion.includes("/") || /\.k8s\.io\/|^(apps|batch|policy)\//.test(apiVersion);
 
 const builds = new Map(directories.map((dir) => [dir, kustomizeBuild(dir)]));
 const built = [...builds.entries()].flatMap(([dir, build]) => (build.ok ? build.objects.map((object) => ({ dir, object })) : []));
@@ -87,7 +87,7 @@ describe("every object Flux applies", () => {
   it("has a CRD fixture, or belongs to a built-in API group", () => {
     const unknown = built
       .map(({ dir, object }) => ({ dir, key: `${String(object["apiVersion"])} ${String(object["kind"])}` }))
-      .filter(({ key }) => crdFiles[key] === undefined && !builtInGroup(key))
+      .filter(({ key }) => crdFiles[key] === undefined && !isBuiltInApiVersion(key))
       .map(({ dir, key }) => `${dir}: ${key} (copy its CRD into test/fixtures/schemas and list it in crdFiles)`);
     expect([...new Set(unknown)]).toEqual([]);
   });
@@ -104,6 +104,46 @@ describe("every object Flux applies", () => {
     // "Specifying a structural schema"); Talos's ServiceAccount CRD leaves them out.
     const implicit = ["/apiVersion", "/kind", "/metadata"];
     expect(unknownFields(crdSchema(crd.file, crd.version), object).filter((path) => !implicit.includes(path))).toEqual([]);
+  });
+
+  // Built-in kinds (Namespace, StorageClass, NetworkPolicy, Secret, CronJob, RBAC, …) against the
+  // Kubernetes OpenAPI schema (test/support/kubernetes-models.ts); a built-in kind without a model fails.
+  // The plaintext Secret templates are included: they are what the user encrypts and Flux applies.
+  it.each(
+    [...built, ...objects.filter((m) => isSecretTemplate(m.file)).map((m) => ({ dir: m.file, object: m.object }))]
+      .filter(({ object }) => isBuiltInApiVersion(String(object["apiVersion"])))
+      .map(({ dir, object }) => [objectId(object), dir, object] as const),
+  )("%s (%s) is valid against the Kubernetes OpenAPI schema", async (_, __, object) => {
+    expect(await builtInProblems(object)).toEqual([]);
+  });
+
+  it("the built-in check can fail: a wrong StorageClass, a wrong NetworkPolicy, a kind with no model", async () => {
+    const storageClass = built.find(({ object }) => object["kind"] === "StorageClass")?.object;
+    expect(storageClass).toBeDefined();
+    expect(await builtInProblems({ ...storageClass, reclaimPolicy: "Keep", allowVolumeExpansion: "yes" })).toEqual([
+      "data/allowVolumeExpansion must be boolean, data/reclaimPolicy must be equal to one of the allowed values",
+    ]);
+    const { provisioner: _dropped, ...noProvisioner } = storageClass ?? {};
+    expect(await builtInProblems(noProvisioner)).toEqual(["data must have required property provisioner"]);
+    const policy = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "deny", namespace: "default" },
+      spec: { podSelector: {}, policyTypes: ["Inbound"], ingress: [{ ports: [{ port: 80, protocol: "HTTP" }] }] },
+    };
+    expect(await builtInProblems(policy)).toEqual([
+      "data/spec/ingress/0/ports/0/protocol must be equal to one of the allowed values, data/spec/policyTypes/0 must be equal to one of the allowed values",
+    ]);
+    expect(await builtInProblems({ ...policy, spec: { podSelector: {} } })).toEqual([]);
+    expect(await builtInProblems({ apiVersion: "v1", kind: "NoSuchKind", metadata: { name: "x" } })).toEqual([
+      "no kubernetes-models model for v1 NoSuchKind",
+    ]);
+    expect(await builtInProblems({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicySpec", podSelector: {} })).toEqual([
+      "no kubernetes-models model for networking.k8s.io/v1 NetworkPolicySpec",
+    ]);
+    expect(await builtInProblems({ apiVersion: "storage.k8s.io/v9", kind: "StorageClass", provisioner: "x" })).toEqual([
+      "no kubernetes-models model for storage.k8s.io/v9 StorageClass",
+    ]);
   });
 });
 
