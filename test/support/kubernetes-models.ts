@@ -1,9 +1,12 @@
 /**
  * Kubernetes built-in kinds validated against the upstream Kubernetes OpenAPI schema, through the
- * `kubernetes-models` package (tommy351/kubernetes-models-ts, first-party/kubernetes-models at 5.1.0):
- * its scripts/generate.ts merges the OpenAPI specs of several Kubernetes releases, the latest being
- * v1.36.0, and compiles every definition into an ajv validator (`_schemas/IoK8sApi*.js`) that each
- * model's validate() runs. The cluster runs Kubernetes 1.36 (components/lib/versions.ts).
+ * `kubernetes-models` package (tommy351/kubernetes-models-ts, first-party/kubernetes-models at 4.5.1,
+ * commit 40fa8cc): its scripts/generate.ts merges the OpenAPI specs of several Kubernetes releases, the
+ * latest being v1.33.0, and compiles every definition into an ajv validator (`_schemas/IoK8sApi*.js`)
+ * that each model's validate() runs. The cluster runs Kubernetes 1.36 (components/lib/versions.ts);
+ * 5.x carries the v1.36.0 spec but declares Node >=22, which the project's supported Node 20 is not
+ * (test/engines.test.ts). The kinds used here (Namespace, Secret, StorageClass, NetworkPolicy) have the
+ * same schema in both.
  *
  * These validators check types, required fields, enums and formats, but (like the OpenAPI v2 spec
  * they come from) do not reject undeclared fields.
@@ -45,7 +48,7 @@ type ModelModule = Partial<Record<string, ModelClass>>;
 
 /** `kubernetes-models/<apiVersion>` (e.g. `kubernetes-models/v1`, `kubernetes-models/storage.k8s.io/v1`), or undefined when it has none. */
 async function modelsOf(apiVersion: string): Promise<ModelModule | undefined> {
-  // kubernetes-models is an ES module; this project is CommonJS, so it is loaded on demand.
+  // One module per apiVersion, chosen by the object's own apiVersion.
   try {
     return (await (import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`) as Promise<unknown>)) as ModelModule;
   } catch {
