@@ -53,8 +53,10 @@ export function externalSecretsValues(features: ExternalSecretsFeatures = { push
     rbac: { create: true, aggregateToView: false, aggregateToEdit: false, aggregateToAdmin: false },
     webhook: { create: true },
     certController: { create: true },
-    // Feeds the ESO alerts in gitops/monitoring once the Prometheus Operator is there; skipped until then.
-    serviceMonitor: { enabled: true, renderMode: "skipIfMissing" },
+    // The PodMonitor in gitops/monitoring scrapes ESO for its alerts. The chart's own ServiceMonitor stays
+    // off: installed before the Prometheus Operator CRDs, it would be skipped on the first install and then
+    // appear on a later upgrade, scraping every series a second time under another job label.
+    serviceMonitor: { enabled: false },
   };
 }
 

@@ -85,7 +85,7 @@ describe("External Secrets and 1Password documents", () => {
   it("ESO values validate against the chart schema and install the CRDs", () => {
     const validate = valuesValidator("eso-chart.values.schema.json", "eso-chart.values.yaml");
     expect(validate(externalSecretsValues())).toEqual([]);
-    expect(externalSecretsValues()).toMatchObject({ installCRDs: true, serviceMonitor: { enabled: true, renderMode: "skipIfMissing" } });
+    expect(externalSecretsValues()).toMatchObject({ installCRDs: true, serviceMonitor: { enabled: false } });
     expect(validate({ installCRDs: "true" })).not.toEqual([]);
   });
 
