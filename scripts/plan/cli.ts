@@ -16,6 +16,7 @@ import { generatedDocuments } from "./documents";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./report";
+import { restoreEstimate, restoreReport, restoreRun } from "./restore";
 import { type OfflineConfig, readStackConfig, StackFileError } from "./stack-config";
 
 export const usage = `Usage: npm run plan -- [options]
@@ -40,6 +41,11 @@ Options:
                          for ${exampleStackFile})
   --compare <file>       what changing from <file> to --config does
   --compare-last         the same, since the last successful plan
+  --restore              the modelled time from the backups to a working
+                         cluster (docs/disaster-recovery.md, in order: the
+                         program's critical path plus the etcd snapshot
+                         restore by hand) against the 30-minute goal; writes
+                         no files (with --config, --latency, --throwaway-secrets)
   -h, --help             show this help
 
 Exit status: 0 planned, 1 the config has problems, 2 bad usage or a refused
@@ -55,6 +61,7 @@ export interface PlanOptions {
   latency?: string;
   compare?: string;
   compareLast: boolean;
+  restore: boolean;
   throwawaySecrets: boolean;
   help: boolean;
 }
@@ -72,6 +79,7 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
         latency: { type: "string" },
         compare: { type: "string" },
         "compare-last": { type: "boolean", default: false },
+        restore: { type: "boolean", default: false },
         "throwaway-secrets": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -83,8 +91,12 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     if (values[name] === "") throw new UsageError(`--${name} needs a value`);
   }
   if (values.compare !== undefined && values["compare-last"]) throw new UsageError("give --compare <file> or --compare-last, not both");
+  if (values.restore && (values.compare !== undefined || values["compare-last"] || values.out !== undefined)) {
+    throw new UsageError("--restore takes only --config, --latency and --throwaway-secrets");
+  }
   return {
     compareLast: values["compare-last"],
+    restore: values.restore,
     throwawaySecrets: values["throwaway-secrets"],
     help: values.help,
     ...(values.config !== undefined ? { config: values.config } : {}),
@@ -227,6 +239,16 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     }
 
     const model = options.latency === undefined ? latencyModel : await readLatency(fromCwd(options.latency), options.latency);
+    if (options.restore) {
+      const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
+      const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
+      const run = await step("evaluating a backup and a fresh stack restoring it under the mock runtime", () =>
+        restoreRun(offline.config, offline.secretKeys),
+      );
+      const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
+      stdout(`${restoreReport(restoreEstimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect"), configName).join("\n")}\n`);
+      return 0;
+    }
     const outDir = options.out !== undefined ? fromCwd(options.out) : join(deps.projectRoot, "out");
     const outName = relative(cwd, outDir) || ".";
     // Before the evaluation, so a refused directory costs nothing.

@@ -11,7 +11,7 @@ const layers = [
 ] as const;
 
 const label = (r: Registration) => `${r.type.split(":").pop() ?? r.type} ${r.name}`;
-const minutes = (seconds: number) => `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+export const minutes = (seconds: number) => `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
 
 export interface Estimate {
   criticalPathSeconds: number;

@@ -127,7 +127,7 @@ describe("command-line handling", () => {
     const { code, stdout } = await plan(["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: npm run plan -- \[options\]/);
-    for (const option of ["--config", "--out", "--latency", "--throwaway-secrets", "--compare", "--compare-last", "--help"]) {
+    for (const option of ["--config", "--out", "--latency", "--throwaway-secrets", "--compare", "--compare-last", "--restore", "--help"]) {
       expect(stdout).toContain(option);
     }
   });
