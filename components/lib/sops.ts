@@ -296,7 +296,8 @@ export async function scanDirectory(dir: string): Promise<Scan> {
   for (const path of (await walk(dir)).sort()) {
     const name = relative(dir, path).split(sep).join("/");
     if (basename(name) === ".sops.yaml") continue;
-    const format = formatForPath(name);
+    // `Kustomization` has no extension but is YAML to kustomize.
+    const format = basename(name) === "Kustomization" ? "yaml" : formatForPath(name);
     const candidate = manifestFormats.includes(format) || namedEncrypted(name);
     if (!candidate && (await lstat(path)).size > maxEncryptedFileSize) continue;
     const source = await readFile(path, "utf8");
@@ -425,6 +426,8 @@ function generatorProblems(file: SopsFile, encrypted: Set<string>): string[] {
           : [];
       const sources = [
         ...list(generator["envs"]),
+        // The older single `env` (kustomize api/types/kustomization.go, FixKustomization, api/v0.21.1).
+        generator["env"],
         ...list(generator["files"]).map((source) => (typeof source === "string" ? source.slice(source.indexOf("=") + 1) : source)),
       ];
       for (const source of sources) {
@@ -437,6 +440,40 @@ function generatorProblems(file: SopsFile, encrypted: Set<string>): string[] {
       }
       return problems;
     });
+  });
+}
+
+/**
+ * Secret values an inline patch writes (`patches[].patch`, and `patchesStrategicMerge` entries
+ * that are YAML rather than a path; kustomize api/types/kustomization.go,
+ * FixKustomizationPreMarshalling, api/v0.21.1): a plaintext value in Git, whatever it patches.
+ */
+function inlinePatchProblems(file: SopsFile): string[] {
+  return file.documents.flatMap((document) => {
+    if (!isTree(document.content)) return [];
+    const inline = [
+      ...list(document.content["patches"]).map((patch) => (isTree(patch) ? patch["patch"] : undefined)),
+      ...list(document.content["patchesStrategicMerge"]),
+    ].filter((patch): patch is string => typeof patch === "string" && patch.includes("\n"));
+    return inline.flatMap((patch) =>
+      parseAllDocuments(patch).flatMap((parsed) =>
+        manifestsOf(parsed.toJS())
+          .filter(({ manifest }) => manifest.kind === "Secret")
+          .flatMap(({ manifest, label }) =>
+            (["data", "stringData"] as const).flatMap((section) => {
+              const values = manifest[section];
+              return isTree(values)
+                ? Object.entries(values)
+                    .filter(([, value]) => !isEncryptedValue(value))
+                    .map(
+                      ([key]) =>
+                        `${file.name}: an inline patch puts ${section}.${key} of ${describe(manifest)}${label} in plaintext into Git; patch it from a *.sops.yaml file instead`,
+                    )
+                : [];
+            }),
+          ),
+      ),
+    );
   });
 }
 
@@ -455,7 +492,9 @@ export function guardProblems(files: SopsFile[]): string[] {
     }
     // Templates to copy into a *.sops.yaml (the GitOps template's `*.secret.example.yaml`) hold placeholders.
     if (!manifestFormats.slice(0, 2).includes(file.format) || isTemplate(file.name)) return [];
-    const generated = kustomizationNames.includes(basename(file.name)) ? generatorProblems(file, encrypted) : [];
+    const generated = kustomizationNames.includes(basename(file.name))
+      ? [...generatorProblems(file, encrypted), ...inlinePatchProblems(file)]
+      : [];
     return [
       ...generated,
       ...file.documents.flatMap((document, index) => {

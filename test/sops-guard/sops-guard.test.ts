@@ -151,3 +151,50 @@ describe("the template's sops-guard CI job", async () => {
     expect(source).not.toContain("secrets.");
   });
 });
+
+describe("ways around the guard that kustomize still applies", () => {
+  /**
+   * Beyond Lists and secretGenerator envs/files: a kustomization named `Kustomization` (no
+   * extension; kubernetes-sigs/kustomize api/konfig/general.go, RecognizedKustomizationFileNames),
+   * the older single `env` source, and an inline patch that writes Secret values
+   * (api/types/kustomization.go, FixKustomization and FixKustomizationPreMarshalling).
+   */
+  it("flags a bare Kustomization file, secretGenerator env, and Secret values in inline patches", async () => {
+    const dir = tempDir("sops-guard-bypass-");
+    mkdirSync(join(dir, "apps"));
+    mkdirSync(join(dir, "other"));
+    writeFileSync(join(dir, "apps", "plain.env"), "password=hunter2\n");
+    writeFileSync(
+      join(dir, "apps", "kustomization.yaml"),
+      [
+        "secretGenerator:",
+        "  - name: single",
+        "    env: plain.env",
+        "patches:",
+        "  - patch: |-",
+        "      apiVersion: v1",
+        "      kind: Secret",
+        "      metadata:",
+        "        name: patched",
+        "      stringData:",
+        "        password: hunter2",
+        "patchesStrategicMerge:",
+        "  - |-",
+        "    apiVersion: v1",
+        "    kind: Secret",
+        "    metadata:",
+        "      name: merged",
+        "    data:",
+        "      token: aHVudGVyMg==",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "other", "Kustomization"), "secretGenerator:\n  - name: bare\n    literals: [password=hunter2]\n");
+    expect(await sopsGuard(dir)).toEqual([
+      "apps/kustomization.yaml: an inline patch puts data.token of Secret merged in plaintext into Git; patch it from a *.sops.yaml file instead",
+      "apps/kustomization.yaml: an inline patch puts stringData.password of Secret patched in plaintext into Git; patch it from a *.sops.yaml file instead",
+      "apps/kustomization.yaml: secretGenerator single reads apps/plain.env, which is not SOPS-encrypted; encrypt it with `sops --encrypt --in-place apps/plain.env`",
+      "other/Kustomization: secretGenerator bare has plaintext literals in Git; put the values in a sops-encrypted env file (envs: [secret.sops.env]) or let an ExternalSecret write them from 1Password",
+    ]);
+  });
+});
