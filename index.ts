@@ -33,9 +33,25 @@ export = async () => {
     sopsAgeKey: secrets.sopsAgeKey,
     ...(fluxGitCredentials ? { gitCredentials: fluxGitCredentials } : {}),
   });
+  const backupVault = settings.backup?.onePasswordVault;
   new ExternalSecrets(
     "eso",
-    { onePassword: settings.onePassword, credentials: onePasswordCredentials, provider: cluster.kubernetesProvider },
+    {
+      onePassword: settings.onePassword,
+      credentials: onePasswordCredentials,
+      provider: cluster.kubernetesProvider,
+      // validateConfig has required the backup token and the recipients (hence the bundle) with the vault.
+      ...(backupVault !== undefined && secrets.onePasswordBackupToken !== undefined && cluster.secretsBackup !== undefined
+        ? {
+            backup: {
+              vault: backupVault,
+              token: secrets.onePasswordBackupToken,
+              sopsAgeSecret: flux.sopsAgeSecret,
+              talosSecretsBackup: cluster.secretsBackup,
+            },
+          }
+        : {}),
+    },
     { dependsOn: [flux] },
   );
 

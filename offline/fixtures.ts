@@ -14,6 +14,7 @@ export interface GeneratedSecrets {
   sopsAgeKey: string;
   onePasswordCredentials: string;
   onePasswordConnectToken: string;
+  onePasswordBackupToken: string;
   onePasswordServiceAccountToken: string;
   fluxGitToken: string;
   fluxSshKey: string;
@@ -69,6 +70,7 @@ export async function generateSecrets(): Promise<GeneratedSecrets> {
     sopsAgeKey: await generateAgeIdentity(),
     onePasswordCredentials: fakeCredentialsFile(),
     onePasswordConnectToken: `${base64url(24)}.${base64url(96)}.${base64url(64)}`,
+    onePasswordBackupToken: `${base64url(24)}.${base64url(96)}.${base64url(64)}`,
     onePasswordServiceAccountToken: `ops_${base64url(120)}`,
     fluxGitToken: `gitpat_${base64url(30)}`,
     fluxSshKey: generateSshKey(),
@@ -133,6 +135,12 @@ export function stackConfig(settings: Settings, secrets: Partial<GeneratedSecret
 
 /** Secrets for the Connect mode (the default fixture): no service-account token, no Git token or key. */
 export function connectSecrets(all: GeneratedSecrets): Partial<GeneratedSecrets> {
-  const { onePasswordServiceAccountToken: _unused, fluxGitToken: _none, fluxSshKey: _noKey, ...rest } = all;
+  const {
+    onePasswordServiceAccountToken: _unused,
+    onePasswordBackupToken: _noBackup,
+    fluxGitToken: _none,
+    fluxSshKey: _noKey,
+    ...rest
+  } = all;
   return rest;
 }

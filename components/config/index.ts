@@ -50,6 +50,7 @@ function wrapSecrets(values: SecretValues): SecretOutputs {
     fluxSshKey: wrap(values.fluxSshKey),
     onePasswordCredentials: wrap(values.onePasswordCredentials),
     onePasswordConnectToken: wrap(values.onePasswordConnectToken),
+    onePasswordBackupToken: wrap(values.onePasswordBackupToken),
     onePasswordServiceAccountToken: wrap(values.onePasswordServiceAccountToken),
   };
 }

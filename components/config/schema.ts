@@ -246,6 +246,11 @@ export const backupSchema = z.strictObject({
     .min(1, { error: "list at least one offline age recipient (age-keygen -o recovery.key; age-keygen -y recovery.key)" }),
   /** Path of a saved talosSecretsBackup: a new stack adopts those machine secrets instead of generating new ones. */
   restoreFrom: z.string().min(1).optional(),
+  /**
+   * 1Password vault (Connect mode) an ESO PushSecret copies the sops-age identity and the encrypted
+   * bundle into, through its own store holding only this vault and its own write token.
+   */
+  onePasswordVault: z.string().min(1).optional(),
 });
 
 /** Non-secret keys, each a top-level key of the `homelab` namespace. */
@@ -312,6 +317,13 @@ export const secretSchemas = {
     })
     .optional(),
   onePasswordConnectToken: z
+    .string()
+    .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, {
+      error: "must be a 1Password Connect access token (a JWT: three dot-separated parts)",
+    })
+    .optional(),
+  /** Connect token with write access to homelab:backup.onePasswordVault only; separate from the read token. */
+  onePasswordBackupToken: z
     .string()
     .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, {
       error: "must be a 1Password Connect access token (a JWT: three dot-separated parts)",

@@ -34,6 +34,8 @@ export class Flux extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** What Flux syncs and where to read whether it did: `pulumi up` does not wait for the user's repository. */
   public readonly sync: pulumi.Output<FluxSyncReport>;
+  /** Where the `sops-age` identity lives, for a later layer that backs it up. */
+  public readonly sopsAgeSecret = { namespace: fluxNamespace, name: sopsAgeSecretName, key: sopsAgeSecretKey } as const;
 
   constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:flux:Flux", name, {}, opts);

@@ -190,3 +190,68 @@ export function clusterSecretStore(onePassword: OnePasswordSettings): ClusterSec
     spec: { provider, conditions: storeConditions(onePassword.allowedNamespaces) },
   };
 }
+
+/** The disaster-recovery backup's own store, token Secret and the Secret holding the encrypted Talos bundle. */
+export const backupStoreName = "onepassword-backup";
+export const backupTokenSecret = { name: "onepassword-backup-token", key: "token" } as const;
+export const talosBackupSecret = { name: "talos-secrets-backup", key: "talos-secrets.age" } as const;
+
+/** A namespaced store (eso-secretstore.crd.yaml, v1). */
+export interface SecretStore {
+  apiVersion: "external-secrets.io/v1";
+  kind: "SecretStore";
+  metadata: ObjectMeta;
+  spec: { provider: Record<string, unknown> };
+}
+
+/**
+ * The backup's store: namespaced (so only PushSecrets of its own namespace use it), holding only the
+ * backup vault, with its own Connect token. The onepassword provider writes a new item into the vault
+ * of priority 1 (createItem in providers/v1/onepassword/onepassword.go, external-secrets v2.9.0).
+ */
+export function backupSecretStore(namespace: string, vault: string): SecretStore {
+  return {
+    apiVersion: "external-secrets.io/v1",
+    kind: "SecretStore",
+    metadata: { name: backupStoreName, namespace, annotations: waitForReady(300) },
+    spec: {
+      provider: {
+        onepassword: { connectHost, vaults: vaultPriorities([vault]), auth: { secretRef: { connectTokenSecretRef: backupTokenSecret } } },
+      },
+    },
+  };
+}
+
+export interface PushSecret {
+  apiVersion: "external-secrets.io/v1alpha1";
+  kind: "PushSecret";
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+}
+
+/**
+ * Pushes one key of one Secret to the backup store. A PushSecret reads only Secrets of its own
+ * namespace (spec.selector.secret.name, apis/externalsecrets/v1alpha1/pushsecret_types.go, v2.9.0);
+ * the item is titled `remoteKey` and the value lands in its `password` field (PushSecret in
+ * providers/v1/onepassword/onepassword.go, v2.9.0). deletionPolicy None: removing the feature keeps the copy.
+ */
+export function backupPushSecret(
+  name: string,
+  namespace: string,
+  secret: { readonly name: string; readonly key: string },
+  remoteKey: string,
+): PushSecret {
+  return {
+    apiVersion: "external-secrets.io/v1alpha1",
+    kind: "PushSecret",
+    metadata: { name, namespace },
+    spec: {
+      refreshInterval: "1h",
+      updatePolicy: "Replace",
+      deletionPolicy: "None",
+      secretStoreRefs: [{ name: backupStoreName, kind: "SecretStore" }],
+      selector: { secret: { name: secret.name } },
+      data: [{ match: { secretKey: secret.key, remoteRef: { remoteKey } } }],
+    },
+  };
+}

@@ -9,6 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OnePasswordCredentials, OnePasswordSettings } from "../config";
 import { type PinnedChart, restrictedNamespace } from "../lib/kubernetes";
 import {
+  backupPushSecret,
+  backupSecretStore,
+  backupTokenSecret,
   clusterSecretStore,
   connectChart,
   connectCredentialsSecret,
@@ -19,6 +22,7 @@ import {
   externalSecretsNamespace,
   externalSecretsValues,
   onePasswordTokenSecret,
+  talosBackupSecret,
 } from "./documents";
 
 export interface ExternalSecretsArgs {
@@ -26,10 +30,21 @@ export interface ExternalSecretsArgs {
   credentials: OnePasswordCredentials;
   provider: k8s.Provider;
   /**
-   * Let ESO process PushSecrets (off by default). For a feature that writes into 1Password, such as the
-   * disaster-recovery backup, which brings its own narrowly scoped store.
+   * The disaster-recovery backup into 1Password (Connect mode only). The only feature that writes, so the
+   * only one that turns on ESO's PushSecret processing (off by default).
    */
-  pushSecrets?: boolean;
+  backup?: OnePasswordBackup;
+}
+
+export interface OnePasswordBackup {
+  /** The vault the backup store holds, its only vault. */
+  vault: string;
+  /** Connect token with write access to that vault only. */
+  token: pulumi.Output<string>;
+  /** The `sops-age` Secret: the store, its token and the PushSecrets live in its namespace, the only one a PushSecret reads. */
+  sopsAgeSecret: { readonly namespace: string; readonly name: string; readonly key: string };
+  /** The age-encrypted Talos secrets bundle (ciphertext; the plaintext never enters the cluster). */
+  talosSecretsBackup: pulumi.Output<string>;
 }
 
 export class ExternalSecrets extends pulumi.ComponentResource {
@@ -75,7 +90,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       "external-secrets",
       externalSecretsChart,
       esoNamespace,
-      externalSecretsValues({ pushSecrets: args.pushSecrets ?? false }),
+      externalSecretsValues({ pushSecrets: args.backup !== undefined }),
       [],
     );
 
@@ -114,6 +129,48 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       provider,
       dependsOn: storeDependsOn,
     });
+    if (args.backup !== undefined) this.backupToOnePassword(name, args.backup, provider);
     this.registerOutputs({});
+  }
+
+  /**
+   * After the store: a namespaced store for the backup vault only, and one PushSecret per backed-up
+   * Secret. Nothing in an earlier layer depends on these.
+   */
+  private backupToOnePassword(name: string, backup: OnePasswordBackup, provider: k8s.Provider): void {
+    const { namespace } = backup.sopsAgeSecret;
+    const after = { parent: this, provider, dependsOn: [this.store] };
+    const token = new k8s.core.v1.Secret(
+      `${name}-backup-token`,
+      {
+        metadata: { name: backupTokenSecret.name, namespace },
+        type: "Opaque",
+        stringData: { [backupTokenSecret.key]: pulumi.secret(backup.token) },
+      },
+      after,
+    );
+    const bundle = new k8s.core.v1.Secret(
+      `${name}-talos-backup`,
+      {
+        metadata: { name: talosBackupSecret.name, namespace },
+        type: "Opaque",
+        stringData: { [talosBackupSecret.key]: backup.talosSecretsBackup },
+      },
+      after,
+    );
+    const store = new k8s.apiextensions.CustomResource(`${name}-backup-store`, backupSecretStore(namespace, backup.vault), {
+      ...after,
+      dependsOn: [this.store, token],
+    });
+    const pushes: [string, { readonly name: string; readonly key: string }, k8s.core.v1.Secret | undefined][] = [
+      ["sops-age", backup.sopsAgeSecret, undefined],
+      ["talos-secrets", talosBackupSecret, bundle],
+    ];
+    for (const [id, secret, dependency] of pushes) {
+      new k8s.apiextensions.CustomResource(`${name}-backup-${id}`, backupPushSecret(`backup-${id}`, namespace, secret, `homelab-${id}`), {
+        ...after,
+        dependsOn: dependency === undefined ? [store] : [store, dependency],
+      });
+    }
   }
 }

@@ -47,7 +47,7 @@ describe("Flux layer", async () => {
 
   it("with a Git token, creates the pull secret first and points the sync at it", async () => {
     const secrets = await generateSecrets();
-    const { onePasswordServiceAccountToken: _unused, fluxSshKey: _noKey, ...withToken } = secrets;
+    const { onePasswordServiceAccountToken: _unused, fluxSshKey: _noKey, onePasswordBackupToken: _noBackup, ...withToken } = secrets;
     const other = await runExample({ secrets: withToken });
     const credentials = other.one(types.secret, "git-credentials");
     expect(credentials.inputs["stringData"]).toEqual({ username: "git", password: secrets.fluxGitToken });

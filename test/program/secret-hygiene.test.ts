@@ -28,7 +28,11 @@ function leaksIn(run: ProgramRun, secrets: string[]): string[] {
 
 describe("secret hygiene over the whole program", async () => {
   const all = await generateSecrets();
-  const settings = { ...multiNodeSettings(3), backup: { recipients: [generateRecoveryKey().recipient] } };
+  // With the 1Password backup on: the sops-age identity is pushed from the cluster, never written in plaintext here.
+  const settings = {
+    ...multiNodeSettings(3),
+    backup: { recipients: [generateRecoveryKey().recipient], onePasswordVault: "homelab-backup" },
+  };
   const run = await runExample({
     settings,
     secrets: { ...all, onePasswordServiceAccountToken: undefined, fluxSshKey: undefined },
@@ -41,7 +45,7 @@ describe("secret hygiene over the whole program", async () => {
     url: "ssh://git@git.example.lan/homelab/gitops.git",
     knownHosts: generateKnownHosts("git.example.lan"),
   };
-  const sshSecrets = { ...all, onePasswordServiceAccountToken: undefined, fluxGitToken: undefined };
+  const sshSecrets = { ...all, onePasswordServiceAccountToken: undefined, onePasswordBackupToken: undefined, fluxGitToken: undefined };
   const sshRun = await runExample({ settings: sshSettings, secrets: sshSecrets });
   const keyLines = all.fluxSshKey.split("\n").filter((line) => line !== "" && !line.startsWith("-----"));
 
@@ -81,6 +85,17 @@ describe("secret hygiene over the whole program", async () => {
     const bundle = secrets.find((s) => s.startsWith("cluster:\n    id: "));
     expect(bundle, "the plaintext bundle is among the secrets looked for").toBeDefined();
     expect(leaksIn({ ...run, outputs: { leak: { value: bundle, secret: false, known: true } } }, secrets)).not.toEqual([]);
+  });
+
+  it("the 1Password backup carries the sops-age identity and its write token only as Pulumi secrets", () => {
+    expect(secrets).toEqual(expect.arrayContaining([all.sopsAgeKey, all.onePasswordBackupToken]));
+    expect(run.ofType("kubernetes:external-secrets.io/v1alpha1:PushSecret")).toHaveLength(2);
+    expect(run.one(types.secret, "sops-age").secretPaths).toContain("stringData");
+    expect(run.one(types.secret, "backup-token").secretPaths).toContain("stringData");
+    // The pushed bundle is the ciphertext output, never the plaintext machine secrets.
+    expect(run.one(types.secret, "talos-backup").inputs["stringData"]).toEqual({
+      "talos-secrets.age": run.outputs["talosSecretsBackup"]?.value,
+    });
   });
 
   it("kubeconfig and talosconfig are secret stack outputs", () => {

@@ -29,3 +29,38 @@ export const backupRecipientsOffline: Rule = ({ backup, secrets, key }) => {
       : [],
   );
 };
+
+/**
+ * The 1Password backup pushes through Connect with its own write token; SDK mode has no such store
+ * here, so the key is refused there rather than ignored.
+ */
+export const onePasswordBackup: Rule = ({ backup, onePassword, present, key }) => {
+  const vault = backup?.valid.onePasswordVault;
+  const mode = onePassword?.valid.mode;
+  if (mode === undefined) return [];
+  if (vault !== undefined && mode === "sdk") {
+    return [
+      {
+        key: key("backup", ["onePasswordVault"]),
+        message: `needs ${key("onePassword", ["mode"])} "connect" (the backup PushSecret uses a Connect store); remove it or switch to Connect mode`,
+      },
+    ];
+  }
+  if (vault !== undefined && !present("onePasswordBackupToken")) {
+    return [
+      {
+        key: key("onePasswordBackupToken"),
+        message: `is required with ${key("backup", ["onePasswordVault"])}; create a Connect token with write access to that vault only and set it with \`pulumi config set --secret ${key("onePasswordBackupToken")} …\``,
+      },
+    ];
+  }
+  if (vault === undefined && present("onePasswordBackupToken")) {
+    return [
+      {
+        key: key("onePasswordBackupToken"),
+        message: `is used only with ${key("backup", ["onePasswordVault"])}; set that key or remove this one`,
+      },
+    ];
+  }
+  return [];
+};

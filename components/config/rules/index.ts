@@ -5,7 +5,7 @@
  * (test/fixtures/bad-configs/) pinned to its message.
  */
 import type { Rule } from "../parsed";
-import { backupRecipientsOffline } from "./backup";
+import { backupRecipientsOffline, onePasswordBackup } from "./backup";
 import { gitTokenNeedsHttps, sshDeployKey } from "./flux";
 import { endpointAddress, gatewayInSubnet, nameserverAddresses, nodeAddresses, subnetHostBits, vipPlacement } from "./network";
 import { controlPlaneQuorum, unicastMacs, uniqueNodeFields } from "./nodes";
@@ -40,4 +40,5 @@ export const crossFieldRules: readonly Rule[] = [
   readableCredentialsFile,
   // backup
   backupRecipientsOffline,
+  onePasswordBackup,
 ];
