@@ -33,6 +33,8 @@ export interface IngressPolicyInput {
   adminSubnets: readonly string[];
   /** Every control plane's address. */
   controlPlaneAddresses: readonly string[];
+  /** Every node's address, control planes and workers. */
+  nodeAddresses: readonly string[];
 }
 
 const unique = (values: string[]) => [...new Set(values)];
@@ -42,26 +44,30 @@ const host = (address: string) => `${address}/32`;
  * Every port a node must accept, from whom. Anything else is dropped.
  *
  * - apid 50000: the Talos API, for `pulumi up`, talosctl and the other nodes.
- * - trustd 50001 (control planes): workers fetch their certificates from it.
+ * - trustd 50001 (control planes): the nodes fetch their certificates from it.
  * - kube-apiserver 6443 (control planes): nodes, admins, and pods, whose
  *   `kubernetes` Service traffic arrives DNAT-ed to the node address with a pod source.
  * - etcd 2379-2380 (control planes): the other control planes only.
- * - kubelet 10250: the API server (node subnet) and in-cluster scrapers (pods).
+ * - kubelet 10250: the API server and in-cluster scrapers (pods; traffic of a
+ *   pod on another node arrives masqueraded to that node's address).
  * - VXLAN 4789/udp: Flannel's overlay between nodes (Talos sets `Port: 4789`,
  *   internal/app/machined/pkg/controllers/k8s/internal/k8stemplates/flannel.go, v1.13.9).
+ *   VXLAN has no authentication: whoever can send to it injects packets with any
+ *   pod source address, past every NetworkPolicy, so only the nodes may, not the
+ *   node subnet.
  */
 export function ingressRules(input: IngressPolicyInput): IngressRule[] {
-  const cluster = [input.subnet];
+  const nodes = unique(input.nodeAddresses.map(host));
   const admins = unique([input.subnet, ...input.adminSubnets]);
   const everyNode: IngressRule[] = [
     { name: "apid-ingress", protocol: "tcp", ports: [[50000, 50000]], sources: admins },
-    { name: "kubelet-ingress", protocol: "tcp", ports: [[10250, 10250]], sources: [...cluster, defaultPodSubnet] },
-    { name: "cni-vxlan", protocol: "udp", ports: [[4789, 4789]], sources: cluster },
+    { name: "kubelet-ingress", protocol: "tcp", ports: [[10250, 10250]], sources: [...nodes, defaultPodSubnet] },
+    { name: "cni-vxlan", protocol: "udp", ports: [[4789, 4789]], sources: nodes },
   ];
   if (input.role === "worker") return everyNode;
   return [
     ...everyNode,
-    { name: "trustd-ingress", protocol: "tcp", ports: [[50001, 50001]], sources: cluster },
+    { name: "trustd-ingress", protocol: "tcp", ports: [[50001, 50001]], sources: nodes },
     { name: "kubernetes-api-ingress", protocol: "tcp", ports: [[6443, 6443]], sources: unique([...admins, defaultPodSubnet]) },
     { name: "etcd-ingress", protocol: "tcp", ports: [[2379, 2380]], sources: input.controlPlaneAddresses.map(host) },
   ];

@@ -142,6 +142,7 @@ export function vmFirewall(node: ClusterNode, settings: Pick<Settings, "cluster"
     subnet: derived.subnet.text,
     adminSubnets: cluster.network.adminSubnets.map((cidr) => parseCidr(cidr).text),
     controlPlaneAddresses: derived.controlPlanes.map((n) => n.address),
+    nodeAddresses: [...derived.controlPlanes, ...derived.workers].map((n) => n.address),
   });
   return {
     options: {

@@ -209,6 +209,7 @@ export function firewallPatch(node: ClusterNode, network: Settings["cluster"]["n
     subnet: derived.subnet.text,
     adminSubnets: network.adminSubnets.map((cidr) => parseCidr(cidr).text),
     controlPlaneAddresses: derived.controlPlanes.map((n) => n.address),
+    nodeAddresses: [...derived.controlPlanes, ...derived.workers].map((n) => n.address),
   });
   return {
     name: "06-firewall",

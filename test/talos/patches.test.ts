@@ -175,11 +175,14 @@ describe("Talos patches", async () => {
     const cp = firewallOf(admin, "talos-cp-1");
     expect(cp.defaults).toEqual([{ apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" }]);
     const nodesAndAdmins = ["192.168.10.0/24", "192.168.20.0/24"];
+    // VXLAN carries no authentication: a host on the node subnet that could send to 4789 would
+    // inject packets with any pod source address, past every NetworkPolicy. Only the nodes may.
+    const nodes = ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32", "192.168.10.44/32", "192.168.10.45/32"];
     expect(cp.rules).toEqual({
       "apid-ingress": ["tcp", [50000], nodesAndAdmins],
-      "kubelet-ingress": ["tcp", [10250], ["192.168.10.0/24", "10.244.0.0/16"]],
-      "cni-vxlan": ["udp", [4789], ["192.168.10.0/24"]],
-      "trustd-ingress": ["tcp", [50001], ["192.168.10.0/24"]],
+      "kubelet-ingress": ["tcp", [10250], [...nodes, "10.244.0.0/16"]],
+      "cni-vxlan": ["udp", [4789], nodes],
+      "trustd-ingress": ["tcp", [50001], nodes],
       "kubernetes-api-ingress": ["tcp", [6443], [...nodesAndAdmins, "10.244.0.0/16"]],
       "etcd-ingress": ["tcp", ["2379-2380"], ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32"]],
     });
