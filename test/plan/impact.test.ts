@@ -52,7 +52,7 @@ const talosBump = nextPatch(versions.talos);
 const kinds = (impact: { changes: { kind: string; name: string }[] }) => impact.changes.map((c) => `${c.kind} ${c.name}`).sort();
 
 describe("--compare, one kind of change at a time", () => {
-  it("a worker added: a VM and a Talos install are created, nothing else is touched", async () => {
+  it("a worker added: a VM and a Talos install are created; every other node's firewalls learn its address, live", async () => {
     const { impact, report, summary } = await compare("worker-added", (s) => {
       nodes(s).push({ name: "talos-worker-2", role: "worker", vmId: 804, mac: "BC:24:11:00:00:05", address: "192.168.10.45" });
     });
@@ -62,10 +62,20 @@ describe("--compare, one kind of change at a time", () => {
       "create pve-talos-worker-2-ipfilter",
       "create pve-talos-worker-2-rules",
       "create talos-talos-worker-2",
+      // Node-to-node ports (VXLAN, kubelet, trustd) admit only the nodes' own addresses (components/lib/firewall.ts).
+      "update pve-talos-cp-1-rules",
+      "update pve-talos-cp-2-rules",
+      "update pve-talos-cp-3-rules",
+      "update pve-talos-worker-1-rules",
+      "update talos-talos-cp-1",
+      "update talos-talos-cp-2",
+      "update talos-talos-cp-3",
+      "update talos-talos-worker-1",
     ]);
     expect(report).toContain("+ create  VmLegacy pve-talos-worker-2");
     expect(report).toContain("installs Talos on talos-worker-2 and joins it to the cluster (worker)");
-    expect(summary).toBe("5 created, 0 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    expect(report).toContain("→ Talos applies without a reboot: NetworkRuleConfig/cni-vxlan");
+    expect(summary).toBe("5 created, 8 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 
@@ -153,6 +163,9 @@ describe("--compare, one kind of change at a time", () => {
       "delete pve-talos-worker-1-ipfilter",
       "delete pve-talos-worker-1-rules",
       "delete talos-talos-worker-1",
+      "update pve-talos-cp-1-rules",
+      "update pve-talos-cp-2-rules",
+      "update pve-talos-cp-3-rules",
       "update talos-talos-cp-1",
       "update talos-talos-cp-2",
       "update talos-talos-cp-3",
@@ -163,7 +176,7 @@ describe("--compare, one kind of change at a time", () => {
     // With no worker left the control planes take workloads: a field Talos applies live.
     expect(report).toContain("Talos applies without a reboot: cluster.allowSchedulingOnControlPlanes");
     expect(summary).toBe(
-      "0 created, 3 changed, 5 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
+      "0 created, 6 changed, 5 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted",
     );
     expect(impact.exitCode).toBe(4);
   }, 30_000);
