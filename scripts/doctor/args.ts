@@ -1,5 +1,5 @@
 /** The doctor's command line. */
-import { parseArgs } from "node:util";
+import { parseOptions, UsageError } from "../lib/args";
 
 export interface DoctorOptions {
   /** Stack whose config is checked; default homelab. */
@@ -39,27 +39,15 @@ Options:
   -h, --help              show this help
 `;
 
-export class UsageError extends Error {}
-
 export function parseDoctorArgs(argv: string[]): DoctorOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string", default: "homelab" },
-        "config-json": { type: "string" },
-        "stack-file": { type: "string" },
-        "sops-config": { type: "string" },
-        "timeout-ms": { type: "string", default: "5000" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(argv, {
+    stack: { type: "string", default: "homelab" },
+    "config-json": { type: "string" },
+    "stack-file": { type: "string" },
+    "sops-config": { type: "string" },
+    "timeout-ms": { type: "string", default: "5000" },
+    help: { type: "boolean", short: "h", default: false },
+  });
   const timeoutText = values["timeout-ms"];
   const timeoutMs = Number(timeoutText);
   if (!/^\d+$/.test(timeoutText) || timeoutMs < 1 || timeoutMs > 600_000) {

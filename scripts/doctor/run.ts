@@ -7,8 +7,9 @@ import { isAbsolute, resolve } from "node:path";
 
 import { resolveProjectPath } from "../../components/config/paths";
 import { ageRecipientOf } from "../../components/config/sops";
+import { UsageError } from "../lib/args";
 import { readStackConfig, StackFileError } from "../plan/stack-config";
-import { type DoctorOptions, parseDoctorArgs, usage, UsageError } from "./args";
+import { type DoctorOptions, parseDoctorArgs, usage } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
 import { checkFluxSource } from "./flux";
 import { checkProvisioningNetwork, localIpv4Addresses } from "./network";

@@ -6,12 +6,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { parseArgs } from "node:util";
 
 import { ConfigError, exampleStackFile } from "../../components/config";
 import { resolveProjectPath } from "../../components/config/paths";
 import { runProgram } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
+import { parseOptions, UsageError } from "../lib/args";
 import { generatedDocuments } from "./documents";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
@@ -52,9 +52,6 @@ Exit status: 0 planned, 1 the config has problems, 2 bad usage or a refused
 --out, 3 a crash, 4 with --compare a change that is not safe.
 `;
 
-/** A mistake in how the command was called: one line, exit 2. */
-export class UsageError extends Error {}
-
 export interface PlanOptions {
   config?: string;
   out?: string;
@@ -67,26 +64,16 @@ export interface PlanOptions {
 }
 
 export function parsePlanArgs(argv: string[]): PlanOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string" },
-        out: { type: "string" },
-        latency: { type: "string" },
-        compare: { type: "string" },
-        "compare-last": { type: "boolean", default: false },
-        restore: { type: "boolean", default: false },
-        "throwaway-secrets": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseOptions(argv, {
+    config: { type: "string" },
+    out: { type: "string" },
+    latency: { type: "string" },
+    compare: { type: "string" },
+    "compare-last": { type: "boolean", default: false },
+    restore: { type: "boolean", default: false },
+    "throwaway-secrets": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
   for (const name of ["config", "out", "latency", "compare"] as const) {
     if (values[name] === "") throw new UsageError(`--${name} needs a value`);
   }

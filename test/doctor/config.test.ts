@@ -9,11 +9,12 @@ import { stringify } from "yaml";
 import { ageRecipientOf } from "../../components/config/sops";
 import { describeTalosRange } from "../../components/lib/talos-support";
 import { fakeCredentialsFile, generateSecrets } from "../../offline/fixtures";
-import { parseDoctorArgs, UsageError } from "../../scripts/doctor/args";
+import { parseDoctorArgs } from "../../scripts/doctor/args";
 import { parseConfigJson } from "../../scripts/doctor/config";
 import { checkOnePassword } from "../../scripts/doctor/onepassword";
 import { checkPulumiCli, MIN_PULUMI_CLI, type RunResult } from "../../scripts/doctor/pulumi";
 import { main, runDoctor } from "../../scripts/doctor/run";
+import { UsageError } from "../../scripts/lib/args";
 import { closedPort, doctorStack, fakePulumi, pulumiConfigJson } from "./harness";
 
 const dirs: string[] = [];
