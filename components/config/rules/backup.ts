@@ -64,3 +64,19 @@ export const onePasswordBackup: Rule = ({ backup, onePassword, present, key }) =
   }
   return [];
 };
+
+/**
+ * The backup vault receives the sops-age identity. The read store (`onepassword` ClusterSecretStore) is open
+ * to every allowed namespace, so a backup vault it can read would hand that identity to each of them.
+ */
+export const backupVaultNotReadable: Rule = ({ backup, onePassword, key }) => {
+  const vault = backup?.valid.onePasswordVault;
+  const op = onePassword?.valid;
+  if (vault === undefined || op?.mode !== "connect" || op.vaults === undefined || !op.vaults.includes(vault)) return [];
+  return [
+    {
+      key: key("backup", ["onePasswordVault"]),
+      message: `is ${JSON.stringify(vault)}, one of the vaults ${key("onePassword", ["vaults"])} the \`onepassword\` ClusterSecretStore reads, so every namespace allowed to use that store could read the sops-age identity pushed there; use a vault of its own that the read token cannot see`,
+    },
+  ];
+};

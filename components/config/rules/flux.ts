@@ -2,6 +2,31 @@
 import type { ConfigProblem, Rule } from "../parsed";
 import { base64Pattern } from "../schema";
 
+/**
+ * Credentials in flux.url would be copied, in plaintext, into the FluxInstance's `spec.sync.url`, the
+ * Pulumi state and the non-secret `fluxSync` output. A user name alone (`ssh://git@host/…`) is not a
+ * credential; an https:// user name is refused too, since GitHub-style tokens are passed as the user
+ * (`https://<token>@github.com/…`).
+ */
+export const urlWithoutCredentials: Rule = ({ flux, key }) => {
+  const { url } = flux.valid;
+  if (url === undefined) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const credentials = parsed.password !== "" || (parsed.protocol === "https:" && parsed.username !== "");
+  if (!credentials) return [];
+  return [
+    {
+      key: key("flux", ["url"]),
+      message: `has credentials in it, which would sit in plaintext in the FluxInstance, the Pulumi state and the fluxSync output; remove them from the URL and set the token as a secret with \`pulumi config set --secret ${key("fluxGitToken")} …\` (or, for ssh://, the deploy key as ${key("fluxSshKey")})`,
+    },
+  ];
+};
+
 export const gitTokenNeedsHttps: Rule = ({ flux, present, key }) => {
   const { url } = flux.valid;
   if (url === undefined || !present("fluxGitToken") || url.startsWith("https://")) return [];

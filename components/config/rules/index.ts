@@ -5,8 +5,8 @@
  * (test/fixtures/bad-configs/) pinned to its message.
  */
 import type { Rule } from "../parsed";
-import { backupRecipientsOffline, onePasswordBackup } from "./backup";
-import { gitTokenNeedsHttps, sshDeployKey } from "./flux";
+import { backupRecipientsOffline, backupVaultNotReadable, onePasswordBackup } from "./backup";
+import { gitTokenNeedsHttps, sshDeployKey, urlWithoutCredentials } from "./flux";
 import { endpointAddress, gatewayInSubnet, nameserverAddresses, nodeAddresses, subnetHostBits, vipPlacement } from "./network";
 import { controlPlaneQuorum, unicastMacs, uniqueNodeFields } from "./nodes";
 import { sharedIsoStorage } from "./proxmox";
@@ -35,10 +35,12 @@ export const crossFieldRules: readonly Rule[] = [
   // secrets
   onePasswordModeSecrets,
   distinctVaults,
+  urlWithoutCredentials,
   gitTokenNeedsHttps,
   sshDeployKey,
   readableCredentialsFile,
   // backup
   backupRecipientsOffline,
   onePasswordBackup,
+  backupVaultNotReadable,
 ];
