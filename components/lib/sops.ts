@@ -256,6 +256,26 @@ export interface SopsFile {
   documents: SopsDocument[];
   /** At least one document carries sops metadata. */
   encrypted: boolean;
+  /** Set for an editor's backup or swap file: the file it copies (see `copiedFile`). */
+  copyOf?: string;
+}
+
+/**
+ * The file an editor's backup or swap file copies: `x~` and `#x#` (Emacs), `.x.swp`, `.x.swo`, …
+ * (Vim), `x.bak`, `x.orig`, `x.old`, `x.save`, `x.tmp`. Kustomize and Flux never read these names,
+ * but `git add` commits them, and a file in Git is exposed whatever its name: the guard judges them
+ * by the file they copy.
+ */
+export function copiedFile(name: string): string | undefined {
+  const file = posix.basename(name);
+  const original =
+    /^(.+)~$/.exec(file)?.[1] ??
+    /^#(.+)#$/.exec(file)?.[1] ??
+    /^\.(.+)\.sw[a-p]$/.exec(file)?.[1] ??
+    /^(.+)\.(bak|orig|old|save|tmp)$/.exec(file)?.[1];
+  if (original === undefined) return undefined;
+  const dir = posix.dirname(name);
+  return dir === "." ? original : `${dir}/${original}`;
 }
 
 /** A file sops is meant to encrypt by name (`*.sops.yaml`, `secret.sops.env`, …), not the `.sops.yaml` config. */
@@ -296,16 +316,26 @@ export async function scanDirectory(dir: string): Promise<Scan> {
   for (const path of (await walk(dir)).sort()) {
     const name = relative(dir, path).split(sep).join("/");
     if (basename(name) === ".sops.yaml") continue;
+    const copyOf = copiedFile(name);
+    const original = copyOf ?? name;
     // `Kustomization` has no extension but is YAML to kustomize.
-    const format = basename(name) === "Kustomization" ? "yaml" : formatForPath(name);
-    const candidate = manifestFormats.includes(format) || namedEncrypted(name);
+    const format = basename(original) === "Kustomization" ? "yaml" : formatForPath(original);
+    const candidate = manifestFormats.includes(format) || namedEncrypted(original);
     if (!candidate && (await lstat(path)).size > maxEncryptedFileSize) continue;
     const source = await readFile(path, "utf8");
     if (!candidate && !source.includes(markers[format])) continue;
     try {
       const documents = parseSopsFile(source, format);
-      files.push({ name, format, documents, encrypted: documents.some((d) => d.metadata !== undefined) });
+      const encrypted = documents.some((d) => d.metadata !== undefined);
+      files.push({ name, format, documents, encrypted, ...(copyOf === undefined ? {} : { copyOf }) });
     } catch (error) {
+      if (copyOf !== undefined) {
+        // A swap file is binary: what it holds cannot be read, so it is refused, never skipped.
+        problems.push(
+          `${name} is an editor's swap or backup file of ${copyOf} that cannot be read as ${format}, so whether it holds plaintext is unknown: delete it (and ignore the pattern in .gitignore)`,
+        );
+        continue;
+      }
       // A binary file that merely contains the marker bytes (a script, say) is not sops' JSON envelope.
       if (format === "yaml" || namedEncrypted(name) || (format !== "binary" && source.includes(markers[format]))) {
         problems.push(`${name} cannot be read as ${format}: ${(error as Error).message}; fix its syntax`);
@@ -487,27 +517,47 @@ export function guardProblems(files: SopsFile[]): string[] {
   const encrypted = new Set(files.filter((file) => file.encrypted).map((file) => file.name));
   return files.flatMap((file) => {
     if (file.encrypted) return encryptedFileProblems(file);
+    if (file.copyOf !== undefined) {
+      const plaintext = namedEncrypted(file.copyOf)
+        ? file.documents.some((d) => d.content !== null && d.content !== undefined)
+        : plaintextProblems({ ...file, name: file.copyOf }, encrypted).length > 0;
+      return plaintext
+        ? [
+            `${file.name} is an editor's backup or swap file of ${file.copyOf}, in plaintext: committed, it exposes what it holds; delete it (and ignore the pattern in .gitignore)`,
+          ]
+        : [];
+    }
     if (namedEncrypted(file.name)) {
       return [`${file.name} is not SOPS-encrypted (no sops metadata); encrypt it with \`sops --encrypt --in-place ${file.name}\``];
     }
-    // Templates to copy into a *.sops.yaml (the GitOps template's `*.secret.example.yaml`) hold placeholders.
-    if (!manifestFormats.slice(0, 2).includes(file.format) || isTemplate(file.name)) return [];
-    const generated = kustomizationNames.includes(basename(file.name))
-      ? [...generatorProblems(file, encrypted), ...inlinePatchProblems(file)]
-      : [];
-    return [
-      ...generated,
-      ...file.documents.flatMap((document, index) => {
-        const where = file.documents.length > 1 ? `${file.name} (document ${index + 1})` : file.name;
-        return manifestsOf(document.content)
-          .filter(({ manifest }) => manifest.kind === "Secret")
-          .map(
-            ({ manifest, label }) =>
-              `${where}: ${describe(manifest)}${label} is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password`,
-          );
-      }),
-    ];
+    return plaintextProblems(file, encrypted);
   });
+}
+
+/** A Secret holds data unless both data and stringData are absent or empty (a Secret without data exposes nothing). */
+function holdsData(manifest: Manifest): boolean {
+  return [manifest.data, manifest.stringData].some((v) => v !== undefined && v !== null && !(isTree(v) && Object.keys(v).length === 0));
+}
+
+/** Plaintext Secrets and secretGenerator inputs of an unencrypted manifest file. */
+function plaintextProblems(file: SopsFile, encrypted: Set<string>): string[] {
+  // Templates to copy into a *.sops.yaml (the GitOps template's `*.secret.example.yaml`) hold placeholders.
+  if (!manifestFormats.slice(0, 2).includes(file.format) || isTemplate(file.name)) return [];
+  const generated = kustomizationNames.includes(basename(file.name))
+    ? [...generatorProblems(file, encrypted), ...inlinePatchProblems(file)]
+    : [];
+  return [
+    ...generated,
+    ...file.documents.flatMap((document, index) => {
+      const where = file.documents.length > 1 ? `${file.name} (document ${index + 1})` : file.name;
+      return manifestsOf(document.content)
+        .filter(({ manifest }) => manifest.kind === "Secret" && holdsData(manifest))
+        .map(
+          ({ manifest, label }) =>
+            `${where}: ${describe(manifest)}${label} is a plaintext Secret in Git; move it to a *.sops.yaml file and encrypt it with sops, or let an ExternalSecret write it from 1Password`,
+        );
+    }),
+  ];
 }
 
 /** The whole check for the pre-commit hook and CI: scan, then the guardrail. */

@@ -198,3 +198,62 @@ describe("ways around the guard that kustomize still applies", () => {
     ]);
   });
 });
+
+/**
+ * A file committed to Git is exposed whatever its name: an editor's backup or swap file of a SOPS
+ * file (or of a manifest) is judged by what it holds, and one the guard cannot read is refused
+ * rather than skipped. Kustomize and Flux never apply these names, but `git add .` commits them.
+ */
+describe("editor backups, swap files and Secrets without data", () => {
+  const copyOf = (name: string, copy: string) =>
+    `${copy} is an editor's backup or swap file of ${name}, in plaintext: committed, it exposes what it holds; delete it (and ignore the pattern in .gitignore)`;
+
+  it("refuses plaintext in x.sops.yaml.bak, x.sops.yaml~, #x.sops.yaml#, a vim swap file and a backup of a plain Secret manifest", async () => {
+    const dir = tempDir("sops-guard-leftovers-");
+    mkdirSync(join(dir, "apps"));
+    copyFileSync(join(upstream, "algorithms", "age.yaml"), join(dir, "apps", "x.sops.yaml"));
+    writeFileSync(join(dir, "apps", "x.sops.yaml.bak"), leak);
+    writeFileSync(join(dir, "apps", "x.sops.yaml~"), leak);
+    writeFileSync(join(dir, "apps", "#x.sops.yaml#"), leak);
+    // A vim swap file: a binary header, then the buffer's text in blocks.
+    writeFileSync(
+      join(dir, "apps", ".x.sops.yaml.swp"),
+      Buffer.concat([Buffer.from("b0VIM 9.1\0\0\0\0"), Buffer.alloc(64), Buffer.from(leak)]),
+    );
+    // One the YAML parser cannot read: refused as unknown, never skipped.
+    writeFileSync(join(dir, "apps", ".x.sops.yaml.swo"), Buffer.concat([Buffer.from("b0VIM 9.1\0[{\"\n"), Buffer.from(leak)]));
+    writeFileSync(join(dir, "apps", "leak.yaml.orig"), leak);
+    expect(await sopsGuard(dir)).toEqual([
+      copyOf("apps/x.sops.yaml", "apps/#x.sops.yaml#"),
+      "apps/.x.sops.yaml.swo is an editor's swap or backup file of apps/x.sops.yaml that cannot be read as yaml, so whether it holds plaintext is unknown: delete it (and ignore the pattern in .gitignore)",
+      copyOf("apps/x.sops.yaml", "apps/.x.sops.yaml.swp"),
+      copyOf("apps/leak.yaml", "apps/leak.yaml.orig"),
+      copyOf("apps/x.sops.yaml", "apps/x.sops.yaml.bak"),
+      copyOf("apps/x.sops.yaml", "apps/x.sops.yaml~"),
+    ]);
+  });
+
+  it("lets an encrypted backup of a SOPS file pass, and still checks its values", async () => {
+    const dir = tempDir("sops-guard-leftovers-");
+    copyFileSync(join(upstream, "algorithms", "age.yaml"), join(dir, "x.sops.yaml.bak"));
+    expect(await sopsGuard(dir)).toEqual([]);
+    writeFileSync(
+      join(dir, "x.sops.yaml.bak"),
+      readFileSync(join(upstream, "algorithms", "age.yaml"), "utf8").replace("stringData:\n", "stringData:\n  extra: plain\n"),
+    );
+    expect((await sopsGuard(dir)).join("\n")).toContain("x.sops.yaml.bak: Secret age stringData.extra is in plaintext");
+  });
+
+  it("does not flag a plaintext Secret that holds no data (no data, empty data, a service-account token request)", async () => {
+    const dir = tempDir("sops-guard-empty-");
+    writeFileSync(join(dir, "empty.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: empty\n");
+    writeFileSync(join(dir, "empty-data.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: empty\ndata: {}\nstringData: {}\n");
+    writeFileSync(
+      join(dir, "token.yaml"),
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: build-robot\n  annotations:\n    kubernetes.io/service-account.name: build-robot\ntype: kubernetes.io/service-account-token\n",
+    );
+    expect(await sopsGuard(dir)).toEqual([]);
+    writeFileSync(join(dir, "leak.yaml"), leak);
+    expect(await sopsGuard(dir)).toEqual([leakMessage.replace("apps/", "")]);
+  });
+});
