@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 
 import { Graph } from "../../offline/graph";
 import { type ProgramRun, type Registration, runProgram } from "../../offline/harness";
@@ -22,6 +22,8 @@ import {
   diffMachineConfig,
   downloadFileReplacementFields,
   kubernetesReplacementFields,
+  readAgainst,
+  safeChangeFor,
   vmReplacementFields,
   vmResizeFields,
   vmRestartFields,
@@ -45,6 +47,7 @@ export interface NodeInfo {
   name: string;
   role: "controlplane" | "worker";
   address: string;
+  vmId: number;
 }
 
 export type ChangeKind = "create" | "update" | "replace" | "delete";
@@ -54,6 +57,8 @@ export interface Disruption {
   controlPlane: boolean;
   /** What happens to the node, e.g. "the VM restarts". */
   what: string;
+  /** The node restarts (its VM or Talos), as opposed to losing a component or being removed. */
+  reboots: boolean;
 }
 
 export interface ResourceChange {
@@ -67,6 +72,8 @@ export interface ResourceChange {
   effects: string[];
   /** Set when the engine will refuse the change (a protected resource): what to do and what is lost. */
   refused?: string;
+  /** Changed inputs no rule knows to be safe (see rules.ts `safeChanges`), each with why. */
+  unknown: string[];
   disruption?: Disruption;
 }
 
@@ -77,6 +84,8 @@ export interface Impact {
   /** Pairs of control planes disrupted at the same time. */
   concurrentControlPlanes: [string, string][];
   upgrade: string[];
+  /** Why the change is not safe, beyond the changes listed as unknown. */
+  unsafe: string[];
   exitCode: number;
   summary: string;
 }
@@ -114,8 +123,15 @@ function describeField(before: Registration | undefined, after: Registration | u
 const ignored = (r: Registration, path: string) =>
   r.ignoreChanges.some((i) => path === i || path.startsWith(`${i}.`) || path.startsWith(`${i}[`));
 
+/**
+ * The node a resource belongs to, from the config's node facts: a Proxmox resource by its `vmId`
+ * input, a Talos config apply by the address it dials (`node`). Never from the resource's name.
+ */
 function nodeOf(r: Registration, nodes: NodeInfo[]): NodeInfo | undefined {
-  return nodes.find((n) => r.name.endsWith(`-${n.name}`));
+  const vmId = r.inputs["vmId"];
+  if (typeof vmId === "number") return nodes.find((n) => n.vmId === vmId);
+  if (r.type === types.apply) return nodes.find((n) => n.address === r.inputs["node"]);
+  return undefined;
 }
 
 const vmLost =
@@ -145,24 +161,36 @@ function judgeVm(before: Registration, after: Registration, paths: string[], nod
       kind: "replace",
       effects: [`replaced because of ${replace.join(", ")} (a new VM with a new, empty vTPM)`],
       ...(after.protect ? { refused: refusedVm(name, "replace") } : {}),
-      disruption: { node: name, controlPlane, what: "the VM is destroyed and rebuilt" },
+      disruption: { node: name, controlPlane, what: "the VM is destroyed and rebuilt", reboots: true },
     };
   }
   const restart = vmRestartFields(paths, before.inputs, after.inputs);
   const resize = vmResizeFields(paths);
   const effects: string[] = [];
-  const hot = paths.filter((p) => !restart.includes(p));
+  // bpg v0.111.1 disk/disk.go Update: "requested size … is lower than current size".
+  const shrunk = resize.filter((p) => Number(valueAt(after.inputs, p)) < Number(valueAt(before.inputs, p)));
+  if (shrunk.length > 0) effects.push(`the provider refuses to shrink a disk (${shrunk.join(", ")}): \`up\` fails on this VM`);
+  // vm.go vmUpdate: moving a disk or the TPM state to another datastore needs the VM powered off.
+  const moved = paths.filter((p) => /(^disks\[\d+\]|^efiDisk|^tpmState)\.datastoreId$/.test(p));
+  if (moved.length > 0) {
+    effects.push(
+      `${moved.join(", ")}: the provider moves the volume to another datastore, which needs the VM powered off${after.inputs["rebootAfterUpdate"] === false ? "; with rebootAfterUpdate off it refuses (\`up\` fails on this VM)" : ""}`,
+    );
+  }
+  // A resize the provider refuses (a shrink; or reboots off with a restart pending) is not applied.
+  const resizeRefused = after.inputs["rebootAfterUpdate"] === false && restart.length > 0 ? resize : shrunk;
+  const hot = paths.filter((p) => !restart.includes(p) && !moved.includes(p) && !resizeRefused.includes(p));
   if (hot.length > 0) effects.push(`applied to the running VM: ${hot.join(", ")}`);
   if (restart.length === 0) return { kind: "update", effects };
   // bpg's reboot_after_update (default true, vm.go) decides who restarts the VM.
   if (after.inputs["rebootAfterUpdate"] !== false) {
     effects.push(`the provider stops and starts the VM to apply ${restart.join(", ")} (rebootAfterUpdate is on)`);
-    return { kind: "update", effects, disruption: { node: name, controlPlane, what: "the VM restarts" } };
+    return { kind: "update", effects, disruption: { node: name, controlPlane, what: "the VM restarts", reboots: true } };
   }
   effects.push(
     `${restart.join(", ")} wait for a power cycle (rebootAfterUpdate is off): restart the VM from Proxmox yourself, one node at a time, after draining it (docs/operations.md)`,
   );
-  if (resize.length > 0) {
+  if (resize.length > 0 && shrunk.length === 0) {
     effects.push(
       `the provider refuses to resize the disk while a restart is pending and reboots are off: change ${resize.join(", ")} in a separate \`up\``,
     );
@@ -185,29 +213,29 @@ function judgeApply(before: Registration, after: Registration, node: NodeInfo | 
   }
   const images = diff.immediate.filter((p) => controlPlaneImageFields.includes(p) || p === "machine.kubelet.image");
   if (images.length > 0) {
-    effects.push(`the node restarts its Kubernetes components with the new images (${images.join(", ")})`);
-    if (controlPlane && images.some((p) => controlPlaneImageFields.includes(p))) {
-      disruption = { node: name, controlPlane, what: "the API server, controller manager and scheduler restart" };
-    }
+    effects.push(
+      `no change on the node once \`talosctl upgrade-k8s\` has run (it writes these images into each node's config, one node at a time); without it the node restarts its Kubernetes components with them (${images.join(", ")})`,
+    );
   }
   if (diff.reboot.length > 0) {
     if (mode === "auto" || mode === "reboot") {
       effects.push(`Talos reboots the node to apply ${diff.reboot.join(", ")} (applyMode ${mode})`);
-      disruption = { node: name, controlPlane, what: "Talos reboots the node" };
+      disruption = { node: name, controlPlane, what: "Talos reboots the node", reboots: true };
     } else if (mode === "no_reboot") {
       effects.push(`the apply fails: ${diff.reboot.join(", ")} need a reboot and applyMode is no_reboot`);
     } else {
       effects.push(`staged until the next reboot (applyMode ${mode}): ${diff.reboot.join(", ")}`);
     }
   } else if (mode === "reboot" && effects.length > 0) {
-    disruption = { node: name, controlPlane, what: "Talos reboots the node (applyMode reboot)" };
+    disruption = { node: name, controlPlane, what: "Talos reboots the node (applyMode reboot)", reboots: true };
   }
   return { kind: "update", effects, ...(disruption ? { disruption } : {}) };
 }
 
 function judgeUpdate(before: Registration, after: Registration, paths: string[], nodes: NodeInfo[]): Judged {
-  if (after.type === types.vm) return judgeVm(before, after, paths, nodeOf(after, nodes));
-  if (after.type === types.apply) return judgeApply(before, after, nodeOf(after, nodes));
+  const node = nodeOf(after, nodes) ?? nodeOf(before, nodes);
+  if (after.type === types.vm) return judgeVm(before, after, paths, node);
+  if (after.type === types.apply) return judgeApply(before, after, node);
   if (after.type === types.iso) {
     const replace = paths.filter((p) => downloadFileReplacementFields.includes(p));
     if (replace.length > 0) return { kind: "replace", effects: [`downloaded again (new ${replace.join(", ")}), the old file deleted`] };
@@ -251,7 +279,9 @@ function judgeDelete(r: Registration, nodes: NodeInfo[]): Judged {
       kind: "delete",
       effects: ["the VM is stopped and destroyed"],
       ...(r.protect ? { refused: refusedVm(node?.name ?? r.name, "delete") } : {}),
-      ...(node ? { disruption: { node: node.name, controlPlane: node.role === "controlplane", what: "the node is removed" } } : {}),
+      ...(node
+        ? { disruption: { node: node.name, controlPlane: node.role === "controlplane", what: "the node is removed", reboots: false } }
+        : {}),
     };
   }
   if (r.protect)
@@ -268,31 +298,92 @@ function changedFields(before: Registration, after: Registration): string[] {
   return changedPaths(before.inputs, after.inputs).filter((p) => !ignored(after, p));
 }
 
+const machineConfigField = "machineConfigurationInput";
+
+/** A value of a multi-document machine config at a path as diffMachineConfig names it (`Kind/name:path` for other documents). */
+function machineConfigValue(config: string, path: string): unknown {
+  const documents = parseAllDocuments(config).map((d) => d.toJS() as unknown);
+  const split = /^([A-Za-z]+\/[^:]*):(.*)$/.exec(path);
+  if (split === null)
+    return valueAt(
+      documents.find((d) => isPlainObject(d) && d["kind"] === undefined),
+      path,
+    );
+  const [, key = "", rest = ""] = split;
+  const document = documents.find(
+    (d) => isPlainObject(d) && `${String(d["kind"])}/${typeof d["name"] === "string" ? d["name"] : ""}` === key,
+  );
+  return rest === "" ? document : valueAt(document, rest);
+}
+
+/** Resource types whose creation on a running cluster is never known to be safe. */
+const neverCreatedSafely = new Set<string>([types.secrets, types.bootstrap]);
+const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+
+/**
+ * The changed inputs of one resource no rule of rules.ts `safeChanges` covers (or whose condition
+ * fails), each saying what is not known. The machine config is judged field by field.
+ */
+function unknownFields(before: Registration, after: Registration, paths: string[], nodeAddresses: string[]): string[] {
+  const configs = { before: text(before.inputs[machineConfigField]), after: text(after.inputs[machineConfigField]) };
+  const expanded = paths.flatMap((p) => {
+    if (p !== machineConfigField || after.type !== types.apply) return [p];
+    const diff = diffMachineConfig(configs.before, configs.after);
+    return [...diff.reboot, ...diff.immediate].map((field) => `${machineConfigField}.${field}`);
+  });
+  const valueOf = (inputs: Plain, config: string, path: string) =>
+    path.startsWith(`${machineConfigField}.`)
+      ? machineConfigValue(config, path.slice(machineConfigField.length + 1))
+      : valueAt(inputs, path);
+  return expanded.flatMap((path) => {
+    const found = safeChangeFor(after.type, path);
+    if (found === undefined) return [`${path}: no rule knows this change of ${shortType(after.type)} to be safe`];
+    const { rule, matched } = found;
+    if (rule.holds === undefined) return [];
+    const holds = rule.holds({
+      before: valueOf(before.inputs, configs.before, matched),
+      after: valueOf(after.inputs, configs.after, matched),
+      paths: expanded,
+      inputs: after.inputs,
+      nodeAddresses,
+    });
+    return holds ? [] : [`${path}: known safe only when ${String(rule.when)}, and that does not hold`];
+  });
+}
+
 export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { before: NodeInfo[]; after: NodeInfo[] }): Impact {
   const custom = (run: ProgramRun) => new Map(run.registrations.filter((r) => r.custom).map((r) => [r.urn, r]));
   const old = custom(before);
   const now = custom(after);
   const changes: ResourceChange[] = [];
-  const allNodes = [...nodes.after, ...nodes.before.filter((n) => !nodes.after.some((m) => m.name === n.name))];
+  // Node facts of both configs: a resource of a removed node, or one whose address changed, still finds its node.
+  const allNodes = [...nodes.after, ...nodes.before];
+  const nodeAddresses = nodes.after.map((n) => n.address);
 
   for (const [urn, r] of now) {
     const previous = old.get(urn);
     if (previous === undefined) {
-      changes.push({ ...judgeCreate(r, allNodes), type: r.type, name: r.name, urn, fields: [] });
+      const unknown =
+        isProvider(r.type) || neverCreatedSafely.has(r.type) ? [`created: a new ${shortType(r.type)} on a running cluster`] : [];
+      changes.push({ ...judgeCreate(r, allNodes), type: r.type, name: r.name, urn, fields: [], unknown });
       continue;
     }
     const paths = changedFields(previous, r);
     if (paths.length === 0) continue;
     const judged = judgeUpdate(previous, r, paths, allNodes);
-    changes.push({ ...judged, type: r.type, name: r.name, urn, fields: paths.map((p) => describeField(previous, r, p)) });
+    const unknown = unknownFields(previous, r, paths, nodeAddresses);
+    changes.push({ ...judged, type: r.type, name: r.name, urn, fields: paths.map((p) => describeField(previous, r, p)), unknown });
   }
   for (const [urn, r] of old) {
-    if (!now.has(urn)) changes.push({ ...judgeDelete(r, allNodes), type: r.type, name: r.name, urn, fields: [] });
+    if (!now.has(urn)) {
+      const unknown = [`deleted: no rule knows deleting a ${shortType(r.type)} to be safe`];
+      changes.push({ ...judgeDelete(r, allNodes), type: r.type, name: r.name, urn, fields: [], unknown });
+    }
   }
   // A replaced VM takes its Talos apply along (replaceWith): a fresh install, even when its inputs are unchanged.
   for (const change of changes.filter((c) => c.type === types.vm && c.kind === "replace")) {
-    const node = change.disruption?.node;
-    const applyOf = (c: { type: string; name: string }) => c.type === types.apply && c.name.endsWith(`-${String(node)}`);
+    const node = allNodes.find((n) => n.name === change.disruption?.node);
+    const applyOf = (c: { type: string; urn: string }) => c.type === types.apply && now.get(c.urn)?.inputs["node"] === node?.address;
     const effect = "applied again to the new VM (replaceWith), a fresh install";
     const existing = changes.find(applyOf);
     if (existing) {
@@ -302,7 +393,15 @@ export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { befo
     }
     const registered = [...now.values()].find(applyOf);
     if (registered)
-      changes.push({ kind: "replace", type: registered.type, name: registered.name, urn: registered.urn, fields: [], effects: [effect] });
+      changes.push({
+        kind: "replace",
+        type: registered.type,
+        name: registered.name,
+        urn: registered.urn,
+        fields: [],
+        effects: [effect],
+        unknown: ["replaced with its VM: a fresh install"],
+      });
   }
 
   const order = disruptionOrder(after, before, changes);
@@ -317,20 +416,20 @@ export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { befo
   const upgrade = upgradeSteps(before, after, nodes.after);
   const refused = changes.filter((c) => c.refused !== undefined);
   const count = (kind: ChangeKind) => changes.filter((c) => c.kind === kind).length;
-  const reboots = new Set(
-    changes
-      .filter((c) => c.disruption && /restart|reboot/.test(c.disruption.what) && !/components|API server/.test(c.disruption.what))
-      .map((c) => c.disruption?.node),
-  );
-  const safe = refused.length === 0 && concurrentControlPlanes.length === 0;
-  const verdict = safe
-    ? "safe"
-    : `NOT SAFE: ${[
-        refused.length > 0 ? `${refused.length} protected resource${refused.length > 1 ? "s" : ""} would be replaced or deleted` : "",
-        concurrentControlPlanes.length > 0 ? "more than one control plane disrupted at once" : "",
-      ]
-        .filter(Boolean)
-        .join("; ")}`;
+  const reboots = new Set(changes.flatMap((c) => (c.disruption?.reboots ? [c.disruption.node] : [])));
+  const unsafe = [
+    refused.length > 0 ? `${refused.length} protected resource${refused.length > 1 ? "s" : ""} would be replaced or deleted` : "",
+    concurrentControlPlanes.length > 0 ? "more than one control plane disrupted at once" : "",
+    ...engineLevelEffects(changes, old, now, nodes.after),
+  ].filter(Boolean);
+  const unknown = changes.filter((c) => c.unknown.length > 0);
+  const review = unknown.length > 0 ? `${unknown.length} change${unknown.length > 1 ? "s" : ""} not known to be safe (marked ?)` : "";
+  const verdict =
+    unsafe.length > 0
+      ? `NOT SAFE: ${[...unsafe, review].filter(Boolean).join("; ")}`
+      : unknown.length > 0
+        ? `NEEDS REVIEW: ${review}`
+        : "safe";
   const summary = [
     `${count("create")} created`,
     `${count("update")} changed`,
@@ -344,9 +443,50 @@ export function compareRuns(before: ProgramRun, after: ProgramRun, nodes: { befo
     order,
     concurrentControlPlanes: uniquePairs(concurrentControlPlanes),
     upgrade,
-    exitCode: safe ? 0 : unsafeChangeExitCode,
+    unsafe,
+    exitCode: verdict === "safe" ? 0 : unsafeChangeExitCode,
     summary,
   };
+}
+
+/**
+ * What the engine does beyond each resource: a provider whose configuration changes is replaced or
+ * reconfigured, with every resource it manages at stake; the address every control plane is reached
+ * at (VIP, endpoint, subnet) changing at once leaves no control plane reachable the old way.
+ */
+function engineLevelEffects(
+  changes: ResourceChange[],
+  old: Map<string, Registration>,
+  now: Map<string, Registration>,
+  nodes: NodeInfo[],
+): string[] {
+  const effects = changes
+    .filter((c) => isProvider(c.type) && c.kind !== "create")
+    .map(
+      (c) =>
+        `the ${c.name} provider's configuration changes (${c.fields.join(", ") || c.kind}): the engine may replace every resource it manages`,
+    );
+  const controlPlanes = nodes.filter((n) => n.role === "controlplane");
+  const moved = new Set(
+    changes.flatMap((c) => {
+      if (c.type !== types.apply) return [];
+      const before = old.get(c.urn);
+      const after = now.get(c.urn);
+      const address = after?.inputs["node"];
+      const node = controlPlanes.find((n) => n.address === address);
+      if (node === undefined || before === undefined || after === undefined) return [];
+      const endpoint = diffMachineConfig(text(before.inputs[machineConfigField]), text(after.inputs[machineConfigField])).immediate.some(
+        (p) => p.startsWith("cluster.controlPlane.endpoint") || p.startsWith("Layer2VIPConfig/"),
+      );
+      return endpoint || before.inputs["node"] !== address ? [node.name] : [];
+    }),
+  );
+  if (controlPlanes.length > 0 && controlPlanes.every((n) => moved.has(n.name))) {
+    effects.push(
+      "the network path of every control plane changes at once (VIP, endpoint or addresses): every API server restarts together and the kubeconfig keeps the old endpoint",
+    );
+  }
+  return effects;
 }
 
 function uniquePairs(pairs: [string, string][]): [string, string][] {
@@ -387,6 +527,7 @@ export function impactReport(impact: Impact, title: string): string[] {
     for (const effect of c.effects) lines.push(`    → ${effect}`);
     if (c.disruption) lines.push(`    ! ${c.disruption.node}${c.disruption.controlPlane ? " (control plane)" : ""}: ${c.disruption.what}`);
     if (c.refused) lines.push(`    ✗ REFUSED, ${c.refused}`);
+    for (const unknown of c.unknown) lines.push(`    ? ${unknown}`);
   }
   if (impact.order.length > 0) {
     lines.push("", "Disruptive steps, in the order `pulumi up` runs them:");
@@ -405,6 +546,13 @@ export function impactReport(impact: Impact, title: string): string[] {
     }
   }
   if (impact.upgrade.length > 0) lines.push("", ...impact.upgrade);
+  if (impact.unsafe.length > 0) lines.push("", "Not safe:", ...impact.unsafe.map((u) => `  ${u}`));
+  if (impact.changes.some((c) => c.unknown.length > 0)) {
+    lines.push(
+      "",
+      `? marks a change no rule knows to be safe at ${readAgainst.proxmox.upstream} ${readAgainst.proxmox.tag} and ${readAgainst.talos.upstream} ${readAgainst.talos.tag} (docs/change-impact.md lists every known one): review it before \`pulumi up\`.`,
+    );
+  }
   lines.push("", impact.summary);
   return lines;
 }
@@ -417,6 +565,7 @@ export function nodesOf(config: Record<string, string>): NodeInfo[] {
     name: String(n["name"]),
     role: n["role"] === "worker" ? "worker" : "controlplane",
     address: String(n["address"]),
+    vmId: Number(n["vmId"]),
   }));
 }
 

@@ -213,3 +213,213 @@ export const downloadFileReplacementFields = [
   "checksumAlgorithm",
   "decompressionAlgorithm",
 ];
+
+/** Where a rule comes from: the upstream line that makes a change safe. */
+export interface Citation {
+  repo: string;
+  tag: string;
+  path: string;
+  /** The function, constant or line the rule follows. */
+  at: string;
+}
+
+/**
+ * The upstream each rule set was read against, for a test that compares it with the installed
+ * packages. pulumi-proxmoxve 8.6.0 is installed; the newest snapshot of its repository that could
+ * be read here is v8.3.0, whose provider/go.mod requires bpg/terraform-provider-proxmox v0.111.1:
+ * the Proxmox rules are that provider's, and stay unconfirmed for 8.6.0 until re-read.
+ */
+export const readAgainst = {
+  proxmox: {
+    npmPackage: "@pulumi/proxmoxve",
+    npmVersion: "8.3.0",
+    upstream: "bpg/terraform-provider-proxmox",
+    tag: "v0.111.1",
+  },
+  talos: { upstream: "siderolabs/talos", tag: "v1.13.9" },
+  kubernetes: { npmPackage: "@pulumi/kubernetes", npmVersion: "4.32.0", upstream: "pulumi/pulumi-kubernetes", tag: "v4.32.0" },
+  fluxOperator: {
+    upstream: "controlplaneio-fluxcd/flux-operator",
+    tag: "v0.58.1",
+    note: "FluxInstance CRD, test/fixtures/schemas/fluxinstance.crd.yaml",
+  },
+} as const;
+
+const bpg = (path: string, at: string): Citation => ({ repo: readAgainst.proxmox.upstream, tag: readAgainst.proxmox.tag, path, at });
+const talos = (path: string, at: string): Citation => ({ repo: readAgainst.talos.upstream, tag: readAgainst.talos.tag, path, at });
+
+/** What a condition of a safe change sees: the values at the matched field, before and after. */
+export interface ChangeContext {
+  before: unknown;
+  after: unknown;
+  /** Every changed path of the same resource (Talos paths prefixed `machineConfigurationInput.`). */
+  paths: string[];
+  /** The resource's inputs after the change. */
+  inputs: Plain;
+  /** The nodes' addresses after the change. */
+  nodeAddresses: string[];
+}
+
+export interface SafeChange {
+  /** Resource type token. */
+  type: string;
+  /** Input path; `*` stands for one name or index. Talos fields: `machineConfigurationInput.<path in the machine config>`. */
+  field: string;
+  /** The condition, as the docs table states it. */
+  when?: string;
+  holds?: (context: ChangeContext) => boolean;
+  /** What happens on the running system. */
+  effect: string;
+  source: Citation;
+}
+
+const vmType = "proxmoxve:index/vmLegacy:VmLegacy";
+const applyType = "talos:machine/configurationApply:ConfigurationApply";
+/** The addresses a firewall source admits: a comma-separated string, or Talos `ingress` entries with a `subnet`. */
+function addressesOf(value: unknown): string[] {
+  const entries: unknown[] = Array.isArray(value)
+    ? value.map((v: unknown) => (isPlainObject(v) ? v["subnet"] : v))
+    : typeof value === "string"
+      ? value.split(",")
+      : [];
+  return entries
+    .filter((entry): entry is string => typeof entry === "string")
+    .map((entry) => entry.trim().replace(/\/32$/, ""))
+    .filter((entry) => entry !== "");
+}
+/** No address of a current node that the old value admitted is dropped by the new one. */
+const noNodeLosesAccess = ({ before, after, nodeAddresses }: ChangeContext) => {
+  const admitted = new Set(addressesOf(after));
+  return addressesOf(before).every((address) => !nodeAddresses.includes(address) || admitted.has(address));
+};
+const restartPendingWithReboot = (paths: string[], inputs: Plain) =>
+  inputs["rebootAfterUpdate"] === false && paths.some((p) => !/^disks\[\d+\]\.size$/.test(p));
+
+/**
+ * The changes known to be safe on a running cluster, per resource type at the versions of `readAgainst`.
+ * Anything not listed here is "needs review". docs/change-impact.md is generated from this list
+ * (`npm run plan -- --rules-table`), and test/plan/change-impact-doc.test.ts fails when they disagree.
+ */
+export const safeChanges: readonly SafeChange[] = [
+  {
+    type: vmType,
+    field: "cpu.cores",
+    effect: "applied at the VM's next power cycle (rebootAfterUpdate off: restart it yourself, one node at a time)",
+    source: bpg("proxmoxtf/resource/vm/vm.go", "vmUpdate, `if d.HasChange(mkCPU)`: cores need a reboot, set pending"),
+  },
+  {
+    type: vmType,
+    field: "memory.dedicated",
+    effect: "applied at the VM's next power cycle, or live with memory hotplug",
+    source: bpg("proxmoxtf/resource/vm/vm.go", "vmUpdate, `// Prepare the new memory configuration.`"),
+  },
+  {
+    type: vmType,
+    field: "disks[*].size",
+    when: "it grows, and no other change of the same VM waits for a restart while rebootAfterUpdate is off",
+    holds: ({ before, after, paths, inputs }) =>
+      typeof before === "number" && typeof after === "number" && after > before && !restartPendingWithReboot(paths, inputs),
+    effect: "the disk grows on the running VM (disk hotplug is in PVE's default); Talos grows its partition",
+    source: bpg(
+      "proxmoxtf/resource/vm/disk/disk.go",
+      "Update: `requested size … is lower than current size` refuses a shrink; vm.go vmUpdate refuses `resize disks` while a restart is pending and reboot_after_update is false",
+    ),
+  },
+  {
+    type: vmType,
+    field: "cdrom.fileId",
+    effect: "the CD-ROM is swapped on the running VM (the installed system does not boot from it)",
+    source: bpg("proxmoxtf/resource/vm/vm.go", "vmUpdate, `if d.HasChange(mkCDROM)`: no rebootRequired"),
+  },
+  {
+    type: "proxmoxve:download/file:File",
+    field: "url",
+    effect: "the new ISO is downloaded (a replacement; the VMs switch their CD-ROM to it before the old one is deleted)",
+    source: bpg("fwprovider/nodes/resource_download_file.go", "Schema: url RequiresReplace"),
+  },
+  {
+    type: "proxmoxve:download/file:File",
+    field: "fileName",
+    effect: "as url: a new ISO file",
+    source: bpg("fwprovider/nodes/resource_download_file.go", "Schema: file_name RequiresReplace"),
+  },
+  {
+    type: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+    field: "rules[*].source",
+    when: "no current node's address is dropped (a node added or removed)",
+    holds: noNodeLosesAccess,
+    effect: "the VM firewall rules are rewritten in place; pve-firewall applies them live",
+    source: bpg("proxmoxtf/resource/firewall/rules.go", "RulesUpdate: rules updated in place by signature"),
+  },
+  {
+    type: applyType,
+    field: "machineConfigurationInput.machine.install.image",
+    effect: "recorded for the next `talosctl upgrade`; the running node does not change",
+    source: talos(
+      "internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_runtime.go",
+      "CanApplyImmediate: machine.install applies without a reboot",
+    ),
+  },
+  ...(["apiServer", "controllerManager", "scheduler"] as const).map((component): SafeChange => ({
+    type: applyType,
+    field: `machineConfigurationInput.cluster.${component}.image`,
+    when: "after `talosctl upgrade-k8s --to <version>` (the report lists it first), which wrote the same image into every node's config",
+    effect: "no change on the node: upgrade-k8s already rolled the component node by node",
+    source: talos("pkg/cluster/kubernetes/talos_managed.go", "upgradeStaticPodPatcher"),
+  })),
+  {
+    type: applyType,
+    field: "machineConfigurationInput.cluster.proxy.image",
+    when: "after `talosctl upgrade-k8s --to <version>`",
+    effect: "no change on the node: upgrade-k8s already set it",
+    source: talos("pkg/cluster/kubernetes/talos_managed.go", "upgradeKubeProxy"),
+  },
+  {
+    type: applyType,
+    field: "machineConfigurationInput.machine.kubelet.image",
+    when: "after `talosctl upgrade-k8s --to <version>`",
+    effect: "no change on the node: upgrade-k8s already rolled the kubelet",
+    source: talos("pkg/cluster/kubernetes/kubelet.go", "upgradeKubeletPatcher"),
+  },
+  {
+    type: applyType,
+    field: "machineConfigurationInput.NetworkRuleConfig/*:ingress",
+    when: "no current node's address is dropped (a node added or removed)",
+    holds: noNodeLosesAccess,
+    effect: "the host firewall rule is updated live (documents other than v1alpha1 apply without a reboot)",
+    source: talos(
+      "internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go",
+      "ApplyConfiguration: only the v1alpha1 document is compared by CanApplyImmediate",
+    ),
+  },
+  {
+    type: "kubernetes:fluxcd.controlplane.io/v1:FluxInstance",
+    field: "spec.sync.ref",
+    effect: "flux-operator points the sync GitRepository at the new ref; Flux reconciles from it",
+    source: {
+      repo: readAgainst.fluxOperator.upstream,
+      tag: readAgainst.fluxOperator.tag,
+      path: "config/crd/bases/fluxcd.controlplane.io_fluxinstances.yaml",
+      at: "spec.sync.ref",
+    },
+  },
+];
+
+/** `*` is one name or index; a pattern matches the path itself or anything under it. */
+function patternRegex(pattern: string): RegExp {
+  const body = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join("[^.\\[\\]:]+");
+  return new RegExp(`^(${body})(?:$|[.[:])`);
+}
+
+/** The safe-change entry that covers `path` of a resource of `type`, and the matched field. */
+export function safeChangeFor(type: string, path: string): { rule: SafeChange; matched: string } | undefined {
+  for (const rule of safeChanges) {
+    if (rule.type !== type) continue;
+    const match = patternRegex(rule.field).exec(path);
+    if (match?.[1] !== undefined) return { rule, matched: match[1] };
+  }
+  return undefined;
+}

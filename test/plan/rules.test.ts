@@ -99,14 +99,20 @@ function fakeRun(registrations: Registration[]): ProgramRun {
 }
 
 describe("compareRuns verdicts", () => {
-  const nodes: NodeInfo[] = ["cp-1", "cp-2"].map((name, i) => ({ name, role: "controlplane", address: `10.0.0.${i + 1}` }));
+  const nodes: NodeInfo[] = ["cp-1", "cp-2"].map((name, i) => ({ name, role: "controlplane", address: `10.0.0.${i + 1}`, vmId: 800 + i }));
+  const node = (name: string) => nodes.find((n) => n.name === name);
   const vm = (name: string, inputs: Record<string, unknown>) =>
-    registration({ urn: `urn:pulumi:s::p::${types.vm}::pve-${name}`, type: types.vm, protect: true, inputs });
+    registration({
+      urn: `urn:pulumi:s::p::${types.vm}::pve-${name}`,
+      type: types.vm,
+      protect: true,
+      inputs: { vmId: node(name)?.vmId, ...inputs },
+    });
   const apply = (name: string, config: string, applyMode?: string) =>
     registration({
       urn: `urn:pulumi:s::p::${types.apply}::talos-${name}`,
       type: types.apply,
-      inputs: { machineConfigurationInput: config, ...(applyMode ? { applyMode } : {}) },
+      inputs: { machineConfigurationInput: config, node: node(name)?.address, ...(applyMode ? { applyMode } : {}) },
       secretPaths: ["machineConfigurationInput"],
       dependencies: [`urn:pulumi:s::p::${types.vm}::pve-${name}`],
     });
