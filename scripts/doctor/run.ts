@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from "node:path";
 import { resolveProjectPath } from "../../components/config/paths";
 import { ageRecipientOf } from "../../components/config/sops";
 import { UsageError } from "../lib/args";
+import { exitCodes } from "../lib/exit-codes";
 import { readStackConfig, StackFileError } from "../plan/stack-config";
 import { type DoctorOptions, parseDoctorArgs, usage } from "./args";
 import { checkConfig, parseConfigJson, type StackConfigJson } from "./config";
@@ -16,7 +17,7 @@ import { checkProvisioningNetwork, localIpv4Addresses } from "./network";
 import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
 import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
-import { checkSopsFiles, checkSopsRecipients } from "./sops";
+import { checkSopsFiles, checkSopsPlaintext, checkSopsRecipients } from "./sops";
 import { type CheckResult, fail, formatResult, pass } from "./types";
 
 export interface DoctorDeps {
@@ -38,9 +39,12 @@ export interface DoctorDeps {
 
 export interface DoctorReport {
   results: CheckResult[];
-  /** Checks not run, each with its reason. */
+  /** Checks that could not run, each with its reason: never counted as passed. */
   skipped: string[];
-  exitCode: 0 | 1;
+  /** Checks of optional inputs that are not set (no flux.localCheckout): nothing to check, listed apart. */
+  notConfigured: string[];
+  /** exitCodes.ok when every check ran and passed, .failed on a failure, .incomplete when all passed but some did not run. */
+  exitCode: number;
 }
 
 /** The config to check, and the secret keys whose values are unknown (encrypted in a --stack-file). */
@@ -98,6 +102,7 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
   const projectRoot = deps.projectRoot ?? process.cwd();
   const results: CheckResult[] = [await checkPulumiCli(runner)];
   const skipped: string[] = [];
+  const notConfigured: string[] = [];
 
   const config = await loadConfigJson(options, runner, cwd);
   const checked = "raw" in config ? checkConfig(config, options.stack) : { results: [config] };
@@ -111,56 +116,63 @@ export async function runDoctor(options: DoctorOptions, deps: DoctorDeps = {}): 
   };
   if (valid === undefined) {
     skipped.push("proxmox, sops recipients and 1password (they need a valid stack config)");
-  } else if (unread.length > 0) {
-    const { mode } = valid.settings.onePassword;
-    const onePasswordKeys = mode === "connect" ? ["onePasswordCredentials", "onePasswordConnectToken"] : ["onePasswordServiceAccountToken"];
-    for (const [what, keys] of [
-      ["proxmox", ["proxmoxApiToken"]],
-      ["sops recipients and files", ["sopsAgeKey"]],
-      ["1password", onePasswordKeys],
-    ] as const) {
-      const reason = encrypted([...keys]);
-      if (reason !== undefined) skipped.push(`${what} (${reason}; the Pulumi CLI or --config-json reads it)`);
-    }
   } else {
     const { settings, secrets } = valid;
-    // The public side of the key, before any `up` has made the ageRecipient output: .sops.yaml and gitops-init need it.
-    results.push(
-      pass(
-        "age recipient",
-        `${await ageRecipientOf(secrets.sopsAgeKey)} (of homelab:sopsAgeKey: the cluster recipient for .sops.yaml and \`npm run gitops-init -- --recipient\`)`,
-      ),
-    );
+    // A check that needs a secret encrypted in --stack-file is listed as not run; every other check runs.
+    const unreadable = (what: string, keys: string[]) => {
+      const reason = encrypted(keys);
+      if (reason !== undefined) skipped.push(`${what} (${reason}; the Pulumi CLI or --config-json reads it)`);
+      return reason !== undefined;
+    };
+    const keyUnread = unreadable("age recipient, sops recipients and sops decryption", ["sopsAgeKey"]);
+    if (!keyUnread) {
+      // The public side of the key, before any `up` has made the ageRecipient output: .sops.yaml and gitops-init need it.
+      results.push(
+        pass(
+          "age recipient",
+          `${await ageRecipientOf(secrets.sopsAgeKey)} (of homelab:sopsAgeKey: the cluster recipient for .sops.yaml and \`npm run gitops-init -- --recipient\`)`,
+        ),
+      );
+    }
     results.push(checkProvisioningNetwork(settings, deps.localAddresses ?? localIpv4Addresses()));
-    const proxmox = await checkProxmox({
-      settings,
-      token: secrets.proxmoxApiToken,
-      timeoutMs: options.timeoutMs,
-      ...(deps.ca !== undefined ? { ca: deps.ca } : {}),
-    });
-    results.push(...proxmox.results);
-    skipped.push(...proxmox.skipped);
+    if (!unreadable("proxmox", ["proxmoxApiToken"])) {
+      const proxmox = await checkProxmox({
+        settings,
+        token: secrets.proxmoxApiToken,
+        timeoutMs: options.timeoutMs,
+        ...(deps.ca !== undefined ? { ca: deps.ca } : {}),
+      });
+      results.push(...proxmox.results);
+      skipped.push(...proxmox.skipped);
+    }
 
     const checkout = settings.flux.localCheckout;
-    if (options.sopsConfig !== undefined) {
-      const path = isAbsolute(options.sopsConfig) ? options.sopsConfig : resolve(cwd, options.sopsConfig);
-      results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "--sops-config"));
-    } else if (checkout !== undefined) {
-      const path = resolve(resolveProjectPath(checkout, projectRoot), ".sops.yaml");
-      results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "homelab:flux.localCheckout"));
-    } else {
-      skipped.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+    if (!keyUnread) {
+      if (options.sopsConfig !== undefined) {
+        const path = isAbsolute(options.sopsConfig) ? options.sopsConfig : resolve(cwd, options.sopsConfig);
+        results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "--sops-config"));
+      } else if (checkout !== undefined) {
+        const path = resolve(resolveProjectPath(checkout, projectRoot), ".sops.yaml");
+        results.push(await checkSopsRecipients(secrets.sopsAgeKey, path, "homelab:flux.localCheckout"));
+      } else {
+        notConfigured.push("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+      }
     }
     if (checkout !== undefined) {
       const dir = resolveProjectPath(checkout, projectRoot);
-      results.push(await checkSopsFiles(secrets.sopsAgeKey, dir), await checkFluxSource(settings.flux, dir, deps.git));
+      // Without the key the files cannot be opened, but plaintext in them is found without it.
+      results.push(keyUnread ? await checkSopsPlaintext(dir) : await checkSopsFiles(secrets.sopsAgeKey, dir));
+      results.push(await checkFluxSource(settings.flux, dir, deps.git));
     } else {
-      skipped.push("sops files and flux source (no homelab:flux.localCheckout)");
+      notConfigured.push("sops files and flux source (no homelab:flux.localCheckout)");
     }
 
-    results.push(...checkOnePassword(settings.onePassword.mode, secrets));
+    const { mode } = settings.onePassword;
+    const onePasswordKeys = mode === "connect" ? ["onePasswordCredentials", "onePasswordConnectToken"] : ["onePasswordServiceAccountToken"];
+    if (!unreadable("1password", onePasswordKeys)) results.push(...checkOnePassword(mode, secrets));
   }
-  return { results, skipped, exitCode: results.every((r) => r.ok) ? 0 : 1 };
+  const exitCode = !results.every((r) => r.ok) ? exitCodes.failed : skipped.length > 0 ? exitCodes.incomplete : exitCodes.ok;
+  return { results, skipped, notConfigured, exitCode };
 }
 
 export function formatReport(report: DoctorReport, stack: string): string[] {
@@ -170,19 +182,24 @@ export function formatReport(report: DoctorReport, stack: string): string[] {
   lines.push("");
   // A note passed nothing (the missing CLI): counted apart, so the ok figure is the checks that passed.
   lines.push(`${report.results.length} checks: ${report.results.length - failed - notes} ok, ${notes} noted, ${failed} failed.`);
-  if (report.skipped.length > 0) lines.push(`Not checked: ${report.skipped.join("; ")}.`);
+  // Every check that did not run is listed with its reason: never counted as passed.
+  for (const skipped of report.skipped) lines.push(`not run ${skipped}`);
+  if (report.skipped.length > 0) lines.push(`${report.skipped.length} not run: not known to pass.`);
+  if (report.notConfigured.length > 0) lines.push(`Not configured, so not checked: ${report.notConfigured.join("; ")}.`);
   const noted = report.results.filter((r) => r.note === true).map((r) => r.name);
   lines.push(
     failed > 0
       ? "Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`."
-      : noted.length > 0
-        ? `No check failed; before \`pulumi up -s ${stack}\`, see the note lines above (${noted.join(", ")}).`
-        : `Ready for \`pulumi up -s ${stack}\`.`,
+      : report.skipped.length > 0
+        ? `The checks that ran passed, but ${report.skipped.length} did not run (the "not run" lines above): run them before \`pulumi up -s ${stack}\` (exit ${exitCodes.incomplete}).`
+        : noted.length > 0
+          ? `No check failed; before \`pulumi up -s ${stack}\`, see the note lines above (${noted.join(", ")}).`
+          : `Ready for \`pulumi up -s ${stack}\`.`,
   );
   return lines;
 }
 
-/** The whole command: parse, check, print; resolves to the exit code (0 ok, 1 a check failed, 2 bad usage). */
+/** The whole command: parse, check, print; resolves to the exit code (scripts/lib/exit-codes.ts: ok, failed, usage, incomplete). */
 export async function main(argv: string[], deps: DoctorDeps = {}): Promise<number> {
   const write = deps.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   let options: DoctorOptions;

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 
 import { ageRecipientOf, ruleRecipients, undecryptableSopsFiles } from "../../components/config/sops";
+import { sopsGuard } from "../../components/lib/sops";
 import { type CheckResult, fail, pass } from "./types";
 
 const name = "sops recipients";
@@ -86,4 +87,22 @@ export async function checkSopsFiles(identity: string, checkout: string): Promis
     files,
     `every encrypted file in ${checkout} opens with ${await ageRecipientOf(identity)}, and no Secret value is in plaintext`,
   );
+}
+
+/** Without the age key: the guard's checks, which need none (no plaintext Secret, every *.sops.* file encrypted). */
+export async function checkSopsPlaintext(checkout: string): Promise<CheckResult> {
+  const files = "sops plaintext";
+  let problems: string[];
+  try {
+    problems = await sopsGuard(checkout);
+  } catch (error) {
+    return fail(
+      files,
+      `cannot read ${checkout}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      "point homelab:flux.localCheckout at a clone of the GitOps repository",
+    );
+  }
+  if (problems.length > 0)
+    return fail(files, problems.join("; "), "fix each file as its message says; `pulumi up` stops on the same problems");
+  return pass(files, `no plaintext secret in ${checkout} (checked without the key; whether each file decrypts did not run)`);
 }

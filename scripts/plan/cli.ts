@@ -9,9 +9,11 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 
 import { ConfigError, exampleStackFile } from "../../components/config";
 import { resolveProjectPath } from "../../components/config/paths";
+import { sopsGuard } from "../../components/lib/sops";
 import { runProgram } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
 import { parseOptions, UsageError } from "../lib/args";
+import { exitCodes } from "../lib/exit-codes";
 import { generatedDocuments } from "./documents";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
@@ -49,7 +51,8 @@ Options:
   -h, --help             show this help
 
 Exit status: 0 planned, 1 the config has problems, 2 bad usage or a refused
---out, 3 a crash, 4 with --compare a change that is not safe.
+--out, 3 a crash, 4 with --compare a change not known to be safe, 5 planned
+but a check did not run (listed as "Not run").
 `;
 
 export interface PlanOptions {
@@ -242,7 +245,17 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     const previous = await previousOutput(outDir);
     const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
     const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
-    const { config: programConfig, unchecked } = withoutUnverifiableCheckout(offline, deps.projectRoot);
+    const { config: programConfig, unchecked, checkout } = withoutUnverifiableCheckout(offline, deps.projectRoot);
+    if (checkout !== undefined) {
+      // What needs no key still runs: plaintext in the checkout is refused as the program's preflight refuses it.
+      const plaintext = await sopsGuard(checkout);
+      if (plaintext.length > 0) {
+        stderr(
+          `\nhomelab:flux.localCheckout holds plaintext (checked without the age key):\n${plaintext.map((p) => `  - ${p}`).join("\n")}\n`,
+        );
+        return exitCodes.failed;
+      }
+    }
     const run = await step("evaluating index.ts under the mock runtime", () =>
       runProgram({ config: programConfig, secretKeys: offline.secretKeys }),
     );
@@ -272,7 +285,8 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     ];
     stdout(`${lines.join("\n")}\n`);
     await recordLastPlan(offline);
-    return 0;
+    // A check that did not run is not a pass: the status says so (scripts/lib/exit-codes.ts).
+    return unchecked === undefined ? exitCodes.ok : exitCodes.incomplete;
   } catch (error) {
     if (error instanceof ConfigError) {
       stderr(`\n${error.message}\n`);
@@ -293,7 +307,10 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
  * so. A checkout that cannot be read at all stays in: the program refuses it
  * before decrypting anything, as under `up`.
  */
-function withoutUnverifiableCheckout(offline: OfflineConfig, projectRoot: string): { config: Record<string, string>; unchecked?: string } {
+function withoutUnverifiableCheckout(
+  offline: OfflineConfig,
+  projectRoot: string,
+): { config: Record<string, string>; unchecked?: string; checkout?: string } {
   const unchanged = { config: offline.config };
   if (!offline.substituted.includes("homelab:sopsAgeKey")) return unchanged;
   const flux = offline.config["homelab:flux"];
@@ -306,9 +323,13 @@ function withoutUnverifiableCheckout(offline: OfflineConfig, projectRoot: string
   if (typeof parsed !== "object" || parsed === null || !("localCheckout" in parsed)) return unchanged;
   const { localCheckout, ...rest } = parsed;
   if (typeof localCheckout !== "string" || !existsSync(resolveProjectPath(localCheckout, projectRoot))) return unchanged;
+  const why = offline.unset.includes("homelab:sopsAgeKey")
+    ? "which is not set (a throwaway key stands in for it)"
+    : "which is encrypted in the stack file";
   return {
     config: { ...offline.config, "homelab:flux": JSON.stringify(rest) },
-    unchecked: `Not checked: that every SOPS file in flux.localCheckout (${localCheckout}) decrypts with homelab:sopsAgeKey, which is encrypted in the stack file; \`npm run doctor\` checks it.`,
+    checkout: resolveProjectPath(localCheckout, projectRoot),
+    unchecked: `Not run: that every SOPS file in flux.localCheckout (${localCheckout}) decrypts with homelab:sopsAgeKey, ${why}; \`npm run doctor\` checks it. (Plaintext in it was checked: none.)`,
   };
 }
 

@@ -578,7 +578,9 @@ export async function compareStackConfigs(
   beforePath: string,
   afterPath: string,
 ): Promise<Impact & { before: ProgramRun; after: ProgramRun }> {
-  const [before, after] = await Promise.all([readStackConfig(beforePath), readStackConfig(afterPath)]);
+  const [before, after] = await Promise.all([readStackConfig(beforePath), readStackConfig(afterPath)]).then(
+    ([b, a]) => [withoutLocalCheckout(b), withoutLocalCheckout(a)] as const,
+  );
   for (const key of after.substituted) {
     const shared = before.config[key];
     if (shared !== undefined) after.config[key] = shared;
@@ -593,15 +595,38 @@ export async function compareStackConfigs(
   };
 }
 
+/**
+ * flux.localCheckout registers nothing: it is only checked (its SOPS files must decrypt with the
+ * age key). A comparison has only a throwaway key, and in CI no checkout at all, so it leaves the
+ * checkout out of both evaluations; `npm run plan` and `npm run doctor` check it.
+ */
+function withoutLocalCheckout(offline: OfflineConfig): OfflineConfig {
+  const flux = offline.config["homelab:flux"];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(flux ?? "null");
+  } catch {
+    return offline;
+  }
+  if (!isPlainObject(parsed) || !("localCheckout" in parsed)) return offline;
+  const { localCheckout: _checkedElsewhere, ...rest } = parsed;
+  return { ...offline, config: { ...offline.config, "homelab:flux": JSON.stringify(rest) } };
+}
+
 /** Where `npm run plan` records the config of its last successful run, for `--compare-last`. */
 export const lastPlanConfig = ".plan/last-config.yaml";
 
-/** Records the evaluated config without the throwaway secrets (which `readStackConfig` makes anew each run). */
+/**
+ * Records the evaluated config without the throwaway secrets: each is recorded as encrypted and
+ * unreadable (`secure:`), so `readStackConfig` gives it a throwaway value again when
+ * `--compare-last` reads the record (an ssh:// Flux URL needs its deploy key, a backup vault its token).
+ */
 export async function recordLastPlan(offline: OfflineConfig, path = lastPlanConfig): Promise<void> {
   const config = Object.fromEntries(
-    Object.entries(offline.config)
-      .filter(([key]) => !offline.substituted.includes(key))
-      .map(([key, value]) => [key, parseJson(value)]),
+    Object.entries(offline.config).map(([key, value]) => [
+      key,
+      offline.substituted.includes(key) ? { secure: "not recorded (a throwaway value stood in)" } : parseJson(value),
+    ]),
   );
   await mkdir(dirname(path), { recursive: true });
   await writeFile(

@@ -20,6 +20,8 @@ export interface OfflineConfig {
   secretKeys: string[];
   /** Secret keys that were given throwaway values. */
   substituted: string[];
+  /** Of those, the keys that were not set at all (the others are encrypted in the file). */
+  unset: string[];
 }
 
 const secretKeysByMode = {
@@ -79,5 +81,5 @@ export async function readStackConfig(path: string, options: ReadOptions = {}): 
     config[key] = value;
     substituted.push(key);
   }
-  return { config, secretKeys: substituted, substituted: substituted.sort() };
+  return { config, secretKeys: substituted, substituted: substituted.sort(), unset: missing.filter((k) => substituted.includes(k)).sort() };
 }

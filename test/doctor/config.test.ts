@@ -15,6 +15,7 @@ import { checkOnePassword } from "../../scripts/doctor/onepassword";
 import { checkPulumiCli, MIN_PULUMI_CLI, type RunResult } from "../../scripts/doctor/pulumi";
 import { main, runDoctor } from "../../scripts/doctor/run";
 import { UsageError } from "../../scripts/lib/args";
+import { exitCodes } from "../../scripts/lib/exit-codes";
 import { closedPort, doctorStack, fakePulumi, pulumiConfigJson } from "./harness";
 
 const dirs: string[] = [];
@@ -113,7 +114,7 @@ describe("stack config check", () => {
       ]),
     );
     expect(lines.some((l) => l.includes("proxmox api"))).toBe(false);
-    expect(lines).toContain("Not checked: proxmox, sops recipients and 1password (they need a valid stack config).");
+    expect(lines).toContain("not run proxmox, sops recipients and 1password (they need a valid stack config)");
     expect(lines.at(-1)).toBe("Fix the FAIL lines above, then run `npm run doctor` again before `pulumi up`.");
   });
 
@@ -232,22 +233,50 @@ describe("doctor from the stack YAML, without the CLI", () => {
     return tempFile("Pulumi.lab.yaml", stringify({ encryptionsalt: "v1:c2FsdA==:v1:abc:def", config }));
   }
 
-  it("validates the config, says which checks need the encrypted secrets, and passes with a note about the CLI", async () => {
+  it("validates the config, lists each check that needs an encrypted secret as not run, never says no check failed, and exits 5", async () => {
     const stack = await doctorStack(`https://127.0.0.1:${await closedPort()}/`);
     const lines: string[] = [];
-    const code = await main(["--stack-file", stackYaml(stack)], { runner: fakePulumi({ missing: true }), write: (l) => lines.push(l) });
-    expect(code).toBe(0);
+    const code = await main(["--stack-file", stackYaml(stack)], {
+      runner: fakePulumi({ missing: true }),
+      // On the node subnet: the provisioning network check, which needs no secret, runs and passes.
+      localAddresses: ["192.168.10.5"],
+      write: (l) => lines.push(l),
+    });
+    expect(lines.find((l) => l.startsWith("ok   provisioning network: this machine (192.168.10.5)"))).toBeDefined();
+    expect(code).toBe(exitCodes.incomplete);
     expect(lines[1]).toMatch(/^note pulumi cli: the pulumi command is not installed/);
     expect(lines[2]).toMatch(/^ok {3}stack config: stack homelab validates/);
-    expect(lines).toContain(
-      "Not checked: proxmox (homelab:proxmoxApiToken encrypted in --stack-file; the Pulumi CLI or --config-json reads it); " +
-        "sops recipients and files (homelab:sopsAgeKey encrypted in --stack-file; the Pulumi CLI or --config-json reads it); " +
-        "1password (homelab:onePasswordCredentials, homelab:onePasswordConnectToken encrypted in --stack-file; the Pulumi CLI or --config-json reads it).",
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "not run age recipient, sops recipients and sops decryption (homelab:sopsAgeKey encrypted in --stack-file; the Pulumi CLI or --config-json reads it)",
+        "not run proxmox (homelab:proxmoxApiToken encrypted in --stack-file; the Pulumi CLI or --config-json reads it)",
+        "not run 1password (homelab:onePasswordCredentials, homelab:onePasswordConnectToken encrypted in --stack-file; the Pulumi CLI or --config-json reads it)",
+      ]),
     );
-    expect(lines.at(-1)).toBe("No check failed; before `pulumi up -s homelab`, see the note lines above (pulumi cli).");
-    // The summary counts the note apart from the checks that passed.
+    expect(lines.join("\n")).not.toContain("No check failed");
+    expect(lines.at(-1)).toMatch(/^The checks that ran passed, but \d+ did not run/);
+    // The summary counts the note apart from the checks that passed; the not-run ones are never counted as passed.
     const passed = lines.filter((l) => l.startsWith("ok ")).length;
     expect(lines).toContain(`${passed + 1} checks: ${passed} ok, 1 noted, 0 failed.`);
+  });
+
+  it("runs every check that needs no secret: the provisioning network, the Flux source and the plaintext check of the checkout", async () => {
+    const stack = await doctorStack(`https://127.0.0.1:${await closedPort()}/`);
+    const checkout = mkdtempSync(join(tmpdir(), "doctor-checkout-"));
+    dirs.push(checkout);
+    writeFileSync(join(checkout, "leak.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\nstringData:\n  password: hunter2\n");
+    stack.settings["flux"] = { ...(stack.settings["flux"] as object), localCheckout: checkout };
+    const report = await runDoctor(
+      { ...options, stackFile: stackYaml(stack) },
+      { runner: fakePulumi({ missing: true }), localAddresses: ["10.99.0.5"] },
+    );
+    const names = report.results.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(["provisioning network", "sops plaintext", "flux source"]));
+    expect(report.results.find((r) => r.name === "sops plaintext")).toMatchObject({ ok: false });
+    expect(report.results.find((r) => r.name === "sops plaintext")?.detail).toContain(
+      "leak.yaml: Secret leak is a plaintext Secret in Git",
+    );
+    expect(report.exitCode).toBe(exitCodes.failed);
   });
 
   it("refuses a secret stored in plaintext in the stack file, as `pulumi up` does", async () => {

@@ -131,7 +131,7 @@ describe("the doctor's sops check", () => {
       { runner: fakePulumi({ configJson: pulumiConfigJson(plain) }) },
     );
     expect(skipped.results.some((r) => r.name === "sops recipients")).toBe(false);
-    expect(skipped.skipped).toContain("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
+    expect(skipped.notConfigured).toContain("sops recipients (no --sops-config and no homelab:flux.localCheckout)");
   });
 });
 

@@ -302,6 +302,34 @@ describe("--compare fails closed on what no rule knows to be safe", () => {
   }, 30_000);
 });
 
+describe("--compare with what plan cannot read", () => {
+  const upstreamSops = join(root, "test", "fixtures", "upstream", "sops", "algorithms", "age.yaml");
+
+  it.each([
+    ["a checkout whose SOPS files need the real age key", true],
+    ["a checkout that is not on this machine (CI)", false],
+  ])(
+    "flux.localCheckout set to %s: both configs are still compared",
+    async (_name, exists) => {
+      const checkout = mkdtempSync(join(scratch, "checkout-"));
+      if (exists) writeFileSync(join(checkout, "secret.sops.yaml"), readFileSync(upstreamSops, "utf8"));
+      const withCheckout = (s: Settings) => {
+        (s["flux"] as Record<string, unknown>)["localCheckout"] = exists ? checkout : join(checkout, "absent");
+        return s;
+      };
+      const after = withCheckout(base());
+      (after["flux"] as Record<string, unknown>)["branch"] = "next";
+      const impact = await compareStackConfigs(
+        configFile(`checkout-before-${String(exists)}`, withCheckout(base())),
+        configFile(`checkout-${String(exists)}`, after),
+      );
+      expect(impact.changes.map((c) => c.name)).toEqual(["flux-instance"]);
+      expect(impact.exitCode).toBe(0);
+    },
+    30_000,
+  );
+});
+
 describe("README.md's --compare example", () => {
   it("is what the command prints for the change it describes (the cores of three control planes, Flux on a branch)", async () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -332,8 +360,8 @@ describe("npm run plan -- --compare (the command)", () => {
     });
     const recorded = parseYaml(readFileSync(join(cwd, ".plan", "last-config.yaml"), "utf8")) as { config: Record<string, unknown> };
     expect(Object.keys(recorded.config)).toContain("homelab:nodes");
-    // The throwaway secrets are not recorded.
-    expect(Object.keys(recorded.config)).not.toContain("homelab:sopsAgeKey");
+    // The throwaway secrets are not recorded: each stands as encrypted and unreadable.
+    expect(recorded.config["homelab:sopsAgeKey"]).toEqual({ secure: "not recorded (a throwaway value stood in)" });
 
     const changed = base();
     cluster(changed)["vip"] = "192.168.10.39";
@@ -351,4 +379,46 @@ describe("npm run plan -- --compare (the command)", () => {
       /^0 created, 7 changed, 0 deleted, 0 replaced, 0 node reboots, NOT SAFE: the network path of every control plane changes at once/,
     );
   }, 90_000);
+
+  it("--compare-last refills the throwaway secrets it did not record: an ssh:// Flux URL's deploy key and the 1Password backup token", async () => {
+    const cwd = mkdtempSync(join(scratch, "cwd-"));
+    const stackFile = (name: string, branch: string) => {
+      const settings = base();
+      settings["flux"] = {
+        url: "ssh://git@github.com/example/homelab-gitops.git",
+        branch,
+        path: "clusters/homelab",
+        knownHosts: "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+      };
+      settings["backup"] = {
+        recipients: ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"],
+        onePasswordVault: "homelab-backup",
+      };
+      const config: Record<string, unknown> = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`homelab:${k}`, v]));
+      for (const key of [
+        "proxmoxApiToken",
+        "sopsAgeKey",
+        "onePasswordCredentials",
+        "onePasswordConnectToken",
+        "fluxSshKey",
+        "onePasswordBackupToken",
+      ]) {
+        config[`homelab:${key}`] = { secure: `v1:${key}` };
+      }
+      const path = join(scratch, `${name}.yaml`);
+      writeFileSync(path, stringify({ config }));
+      return path;
+    };
+    await run(tsx, [join(root, "scripts/plan.ts"), "--config", stackFile("ssh-main", "main"), "--out", join(cwd, "out")], {
+      cwd,
+      timeout: 60_000,
+    });
+    const recorded = parseYaml(readFileSync(join(cwd, ".plan", "last-config.yaml"), "utf8")) as { config: Record<string, unknown> };
+    expect(recorded.config["homelab:fluxSshKey"]).toEqual({ secure: "not recorded (a throwaway value stood in)" });
+    const { stdout } = await run(tsx, [join(root, "scripts/plan.ts"), "--config", stackFile("ssh-next", "next"), "--compare-last"], {
+      cwd,
+      timeout: 60_000,
+    });
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe("0 created, 1 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+  }, 120_000);
 });

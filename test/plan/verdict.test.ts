@@ -19,6 +19,7 @@ import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError } from "../../components/config";
 import { generateSecrets } from "../../offline/fixtures";
 import { runProgram } from "../../offline/harness";
+import { exitCodes } from "../../scripts/lib/exit-codes";
 import { main } from "../../scripts/plan/cli";
 
 const root = join(__dirname, "..", "..");
@@ -66,7 +67,8 @@ async function planVerdict(path: string): Promise<Verdict> {
     stdout: () => undefined,
     stderr: (t) => (stderr += t),
   });
-  if (code === 0) return { ok: true };
+  // 5: planned, with the decryption of flux.localCheckout not run (no real age key offline).
+  if (code === exitCodes.ok || code === exitCodes.incomplete) return { ok: true };
   expect(code, stderr).toBe(1);
   return { problems: stderr.split("\n").flatMap((l) => (l.startsWith("  - ") ? [l.slice(4)] : [])) };
 }
@@ -144,4 +146,50 @@ describe("plan and the program under the engine's config semantics agree", async
     },
     30_000,
   );
+});
+
+describe("plan with flux.localCheckout and no readable age key", () => {
+  const leak = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\nstringData:\n  password: hunter2\n";
+
+  async function plan(sopsAgeKey: "encrypted" | "unset", checkoutFiles: Record<string, string>) {
+    const example = parseYaml(readFileSync(join(root, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const config = structuredClone(example.config);
+    const checkout = mkdtempSync(join(scratch, "checkout-"));
+    for (const [name, text] of Object.entries(checkoutFiles)) writeFileSync(join(checkout, name), text);
+    flux(config)["localCheckout"] = checkout;
+    for (const key of ["proxmoxApiToken", "sopsAgeKey", "onePasswordCredentials", "onePasswordConnectToken"]) {
+      config[`homelab:${key}`] = { secure: `v1:${key}` };
+    }
+    if (sopsAgeKey === "unset") delete config["homelab:sopsAgeKey"];
+    const path = join(mkdtempSync(join(scratch, "stack-")), "Pulumi.lab.yaml");
+    writeFileSync(path, stringify({ config }));
+    let stdout = "";
+    let stderr = "";
+    const args = [
+      "--config",
+      path,
+      "--out",
+      mkdtempSync(join(scratch, "out-")),
+      ...(sopsAgeKey === "unset" ? ["--throwaway-secrets"] : []),
+    ];
+    const code = await main(args, { cwd: root, projectRoot: root, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  }
+
+  it("still refuses plaintext in the checkout (a check that needs no key)", async () => {
+    const { code, stderr } = await plan("encrypted", { "leak.yaml": leak });
+    expect(code).toBe(exitCodes.failed);
+    expect(stderr).toContain("homelab:flux.localCheckout holds plaintext (checked without the age key):");
+    expect(stderr).toContain("leak.yaml: Secret leak is a plaintext Secret in Git");
+  }, 30_000);
+
+  it("lists the decryption as not run, says why truly, and exits 5", async () => {
+    const encrypted = await plan("encrypted", {});
+    expect(encrypted.code).toBe(exitCodes.incomplete);
+    expect(encrypted.stdout).toContain("decrypts with homelab:sopsAgeKey, which is encrypted in the stack file");
+    const unset = await plan("unset", {});
+    expect(unset.code).toBe(exitCodes.incomplete);
+    expect(unset.stdout).toContain("decrypts with homelab:sopsAgeKey, which is not set (a throwaway key stands in for it)");
+    expect(unset.stdout).not.toContain("encrypted in the stack file");
+  }, 60_000);
 });

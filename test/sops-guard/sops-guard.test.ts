@@ -221,7 +221,7 @@ describe("editor backups, swap files and Secrets without data", () => {
       Buffer.concat([Buffer.from("b0VIM 9.1\0\0\0\0"), Buffer.alloc(64), Buffer.from(leak)]),
     );
     // One the YAML parser cannot read: refused as unknown, never skipped.
-    writeFileSync(join(dir, "apps", ".x.sops.yaml.swo"), Buffer.concat([Buffer.from("b0VIM 9.1\0[{\"\n"), Buffer.from(leak)]));
+    writeFileSync(join(dir, "apps", ".x.sops.yaml.swo"), Buffer.concat([Buffer.from('b0VIM 9.1\0[{"\n'), Buffer.from(leak)]));
     writeFileSync(join(dir, "apps", "leak.yaml.orig"), leak);
     expect(await sopsGuard(dir)).toEqual([
       copyOf("apps/x.sops.yaml", "apps/#x.sops.yaml#"),
