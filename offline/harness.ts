@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as state from "@pulumi/pulumi/runtime/state";
 
-import { type Behaviour, behaviours } from "./mocks";
+import { type Behaviour, behaviours, importCheckFailures } from "./mocks";
 
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const sigKey = "4dabf18193072939515e22adb298388d";
@@ -182,12 +182,26 @@ class Recorder {
   readonly registrations: Registration[] = [];
   readonly invokes: InvokeRecord[] = [];
   readonly reads: ReadRecord[] = [];
+  /**
+   * Imported resources the provider's Check refused. The engine stops the run
+   * on the first ("resource … is invalid"); the mock lets the program finish
+   * (a failed registration would leave every output of it rejected and
+   * unhandled) and fails the run afterwards.
+   */
+  readonly invalid: string[] = [];
 
   constructor(monitor: MockMonitor) {
     const register = monitor.registerResource.bind(monitor);
     const invoke = monitor.invoke.bind(monitor);
     const read = monitor.readResource.bind(monitor);
-    monitor.registerResource = (req: RegisterRequest, callback: Callback) => register(req, this.recordRegistration(req, callback));
+    monitor.registerResource = (req: RegisterRequest, callback: Callback) => {
+      const recorded = this.recordRegistration(req, callback);
+      const registration = this.registrations[this.registrations.length - 1] as Registration;
+      const failures = importCheckFailures(registration.type, registration.importId, registration.inputs, registration.ignoreChanges);
+      if (failures.length > 0)
+        this.invalid.push(`${registration.type} resource '${registration.name}' is invalid after its import: ${failures.join("; ")}`);
+      return register(req, recorded);
+    };
     monitor.invoke = (req: InvokeRequest, callback: Callback) => invoke(req, this.recordInvoke(req, callback));
     monitor.readResource = (req: ReadRequest, callback: Callback) => {
       this.reads.push({ type: req.getType(), name: req.getName(), id: req.getId() });
@@ -333,6 +347,7 @@ async function evaluate(options: RunOptions): Promise<ProgramRun> {
   const { recorder, program } = await start(options);
   const exported = await program();
   await settle();
+  if (recorder.invalid.length > 0) throw new Error(recorder.invalid.join("\n"));
   const outputs: Record<string, StackOutput> = {};
   for (const [key, output] of Object.entries(exported)) {
     const o = output as unknown as OutputInternals;
@@ -369,5 +384,7 @@ export async function runFailingProgram(options: RunOptions): Promise<{ error: u
     await settle();
     return { error, registrations: recorder.registrations };
   }
+  await settle();
+  if (recorder.invalid.length > 0) return { error: new Error(recorder.invalid.join("\n")), registrations: recorder.registrations };
   throw new Error("the program succeeded where a failure was expected");
 }

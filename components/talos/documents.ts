@@ -1,7 +1,6 @@
 /** Pure helpers for the Talos layer: values rebuilt or read from provider outputs. */
 import { X509Certificate } from "node:crypto";
 
-import type * as pulumi from "@pulumi/pulumi";
 import type * as talos from "@pulumiverse/talos";
 
 import type { Derived } from "../config";
@@ -41,15 +40,6 @@ export function certificateExpiry(base64Pem: string): string {
 
 /** Apply mode of every ConfigurationApply: never let the provider reboot a node (see TalosCluster). */
 export const applyModeNoReboot = "no_reboot";
-
-/**
- * What replaces the Bootstrap resource: the bootstrap node's VM when it is the
- * only control plane (a new VM is a new, empty etcd), nothing otherwise (a new
- * VM joins the etcd the other control planes keep running).
- */
-export function bootstrapReplacedWith(derived: Pick<Derived, "controlPlanes">, bootstrapVm: pulumi.Resource): pulumi.Resource[] {
-  return derived.controlPlanes.length === 1 ? [bootstrapVm] : [];
-}
 
 /**
  * The health gate in front of the Kubernetes layers: etcd healthy with exactly

@@ -11,7 +11,7 @@ import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
 import { encryptedSecretsBackup } from "./backup";
-import { applyModeNoReboot, bootstrapReplacedWith, certificateExpiry, controlPlaneHealthArgs, machineSecretsInput } from "./documents";
+import { applyModeNoReboot, certificateExpiry, controlPlaneHealthArgs, machineSecretsInput } from "./documents";
 import { nodePatches, renderPatch } from "./patches";
 
 export interface TalosClusterArgs {
@@ -37,15 +37,20 @@ export interface TalosClusterArgs {
 
 /**
  * The bootstrap of a restored cluster is done by `talosctl bootstrap --recover-from`,
- * never by this program: the Bootstrap resource is imported (its ImportState sets
- * only the id `machine_bootstrap` and leaves node, endpoint and client
- * configuration null, siderolabs/terraform-provider-talos
- * pkg/talos/talos_machine_bootstrap_resource.go v0.11.0), so those inputs are
- * ignored while adopting; the engine diffs an import with ignoreChanges applied
- * (pulumi/pulumi pkg/resource/deploy/step.go, ImportStep).
+ * never by this program, so the Bootstrap resource is imported. Its ImportState
+ * sets only the id `machine_bootstrap` and leaves node, endpoint and client
+ * configuration null (siderolabs/terraform-provider-talos v0.11.0
+ * pkg/talos/talos_machine_bootstrap_resource.go). None of the program's inputs
+ * is ignored: the engine resets an ignored input to the imported (null) value
+ * before the provider's Check (pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/step_generator.go, continueStepsFromImport), and Check
+ * refuses a Bootstrap without node or client configuration (ValidateConfig).
+ * With the program's inputs, Check passes and the engine then diffs them
+ * against the imported state: node, endpoint, client configuration and
+ * timeouts differ, none of them RequiresReplace (Schema), so the step is an
+ * update, and the resource's Update only records the plan (no Talos call).
  */
 export const adoptedBootstrapId = "machine_bootstrap";
-const bootstrapImportIgnores = ["node", "endpoint", "clientConfiguration", "timeouts"];
 
 /** Long first installs (image pull, TPM enrolment, reboot) outlast the provider's 10-minute default (siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_machine_bootstrap_resource.go, Timeouts.Create). */
 const slowOperation = "30m";
@@ -151,24 +156,24 @@ export class TalosCluster extends pulumi.ComponentResource {
     }
 
     const bootstrapNode = derived.bootstrapNode;
-    const bootstrapVm = args.vms[bootstrapNode.name];
     const bootstrapApply = applies.get(bootstrapNode.name);
-    if (bootstrapVm === undefined || bootstrapApply === undefined) {
-      throw new pulumi.ResourceError(`bootstrap node ${bootstrapNode.name} has no VM`, this);
-    }
-    // Bootstrap is once per cluster. Talos answers a second one with AlreadyExists "etcd data directory is not
-    // empty" (siderolabs/talos v1.13.9 internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go), and
-    // the provider retries every error but InvalidArgument until its timeout (siderolabs/terraform-provider-talos
-    // v0.11.0 pkg/talos/talos_machine_bootstrap_resource.go, Create). A new VM for the first control plane only
-    // needs a new bootstrap when it is the only one: otherwise it joins the etcd the others still run.
+    if (bootstrapApply === undefined) throw new pulumi.ResourceError(`bootstrap node ${bootstrapNode.name} has no VM`, this);
+    // Bootstrap is once per cluster, and never again by this program, not even for a new VM. Talos answers a second
+    // one with AlreadyExists "etcd data directory is not empty" (siderolabs/talos v1.13.9
+    // internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go, Bootstrap), and the provider retries every
+    // error but InvalidArgument until its timeout (siderolabs/terraform-provider-talos v0.11.0
+    // pkg/talos/talos_machine_bootstrap_resource.go, Create). A new VM of one of several control planes joins the
+    // etcd the others keep running; a new VM of the only control plane must get its etcd back from a snapshot with
+    // `talosctl bootstrap --recover-from`, which Talos refuses once a plain bootstrap has started an empty etcd
+    // (same Bootstrap: the data directory is no longer empty). So no replaceWith: a rebuilt single control plane
+    // waits in the health check until the person recovers it (docs/disaster-recovery.md, "Rebuilding one control plane").
     const bootstrap = new talos.machine.Bootstrap(
       `${name}-bootstrap`,
       { clientConfiguration, node: bootstrapNode.address, endpoint: bootstrapNode.address, timeouts: { create: slowOperation } },
       {
         parent: this,
         dependsOn: [bootstrapApply],
-        replaceWith: bootstrapReplacedWith(derived, bootstrapVm),
-        ...(restore ? { import: adoptedBootstrapId, ignoreChanges: bootstrapImportIgnores } : {}),
+        ...(restore ? { import: adoptedBootstrapId } : {}),
       },
     );
 

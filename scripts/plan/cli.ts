@@ -18,7 +18,7 @@ import { generatedDocuments } from "./documents";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./report";
-import { restoreEstimate, restoreReport, restoreRun } from "./restore";
+import { backupRecipients, nothingToRestoreReport, restoreEstimate, restoreReport, restoreRun } from "./restore";
 import { type OfflineConfig, readStackConfig, StackFileError } from "./stack-config";
 
 export const usage = `Usage: npm run plan -- [options]
@@ -47,7 +47,9 @@ Options:
                          cluster (docs/disaster-recovery.md, in order: the
                          program's critical path plus the etcd snapshot
                          restore by hand) against the 30-minute goal; writes
-                         no files (with --config, --latency, --throwaway-secrets)
+                         no files (with --config, --latency, --throwaway-secrets);
+                         a config with no backup.recipients has nothing to
+                         restore from: exit 1
   -h, --help             show this help
 
 Exit status: 0 planned, 1 the config has problems, 2 bad usage or a refused
@@ -232,6 +234,10 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     if (options.restore) {
       const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
       const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
+      if (backupRecipients(offline.config).length === 0) {
+        stdout(`${nothingToRestoreReport(configName).join("\n")}\n`);
+        return 1;
+      }
       const run = await step("evaluating a backup and a fresh stack restoring it under the mock runtime", () =>
         restoreRun(offline.config, offline.secretKeys),
       );

@@ -83,6 +83,21 @@ export interface RestoreEstimate {
   withinGoal: boolean;
 }
 
+/** The recipients `config` backs the machine secrets up to; none, nothing a restore could start from. */
+export function backupRecipients(config: Record<string, string>): string[] {
+  const backup = JSON.parse(config["homelab:backup"] ?? "{}") as { recipients?: unknown };
+  return Array.isArray(backup.recipients) ? backup.recipients.filter((r): r is string => typeof r === "string") : [];
+}
+
+/** What `plan --restore` says, instead of a time, for a config that makes no backup. */
+export function nothingToRestoreReport(configName: string): string[] {
+  return [
+    `Nothing to restore from: ${configName} sets no homelab:backup.recipients, so \`pulumi up\` makes no talosSecretsBackup.`,
+    "Without it the machine secrets (CAs, service-account key, secretbox key) exist only in the Pulumi state, and a lost",
+    "stack cannot be restored, nor can an etcd snapshot be used. Set backup.recipients (docs/disaster-recovery.md).",
+  ];
+}
+
 /**
  * Evaluates the program as a restore of `config` (a backup for a throwaway
  * recovery key, then a fresh stack restoring it) and returns the second run.

@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 
 import { recoveryIdentityVariable } from "../../components/config/restore";
+import { generateRecoveryKey } from "../../offline/fixtures";
 import { main } from "../../scripts/plan/cli";
 import { latencyModel } from "../../scripts/plan/latency";
 import { etcdRecovery, preparation, restoreGoalSeconds } from "../../scripts/plan/restore";
@@ -37,9 +39,26 @@ const seconds = (line: string) => {
   return Number(m?.[1]) * 60 + Number(m?.[2]);
 };
 
+/** The example stack config with a backup recipient: what a restore starts from. */
+function configWithBackup(): string {
+  const example = parse(readFileSync(join(root, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> };
+  example.config["homelab:backup"] = { recipients: [generateRecoveryKey().recipient] };
+  const file = join(scratch, "Pulumi.backup.yaml");
+  writeFileSync(file, stringify(example));
+  return file;
+}
+
 describe("plan --restore", async () => {
   const before = process.env[recoveryIdentityVariable];
-  const run = await plan(["--restore"]);
+  const withBackup = ["--restore", "--throwaway-secrets", "--config", configWithBackup()];
+  const run = await plan(withBackup);
+
+  it("on a config with no backup, says there is nothing to restore from instead of a time (exit 1)", async () => {
+    const none = await plan(["--restore"]); // Pulumi.example.yaml leaves homelab:backup commented out
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/^Nothing to restore from: Pulumi\.example\.yaml sets no homelab:backup\.recipients/);
+    expect(none.stdout).not.toMatch(/Modelled time|\d+m\d\ds/);
+  });
   const printed = steps(run.stdout);
 
   it("prints the steps in the order of docs/disaster-recovery.md", () => {
@@ -101,7 +120,7 @@ describe("plan --restore", async () => {
     const slower = applySeconds + (restoreGoalSeconds - total) + 60; // the install alone a minute past the goal
     const file = join(scratch, "latency.json");
     writeFileSync(file, JSON.stringify({ ConfigurationApply: slower }));
-    const over = await plan(["--restore", "--latency", file]);
+    const over = await plan([...withBackup, "--latency", file]);
     expect(over.code).toBe(0);
     const closing = over.stdout.trimEnd().split("\n").pop() ?? "";
     expect(seconds(closing)).toBe(total - applySeconds + slower);
