@@ -67,5 +67,6 @@ export = async () => {
     ageRecipient: pulumi.output(ageRecipient),
     fluxSync: flux.sync,
     ...(cluster.secretsBackup ? { talosSecretsBackup: cluster.secretsBackup } : {}),
+    ...(cluster.secretsIdentity ? { talosClusterIdentity: cluster.secretsIdentity } : {}),
   };
 };

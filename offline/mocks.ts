@@ -5,7 +5,8 @@
  * has never been deployed.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 import type * as pulumi from "@pulumi/pulumi";
@@ -77,8 +78,8 @@ function machineSecrets(random: Generator): Inputs {
   };
 }
 
-/** What the mock saw of each secrets bundle it imported: the file's mode and its directory's, at read time. */
-export const importedBundles: { path: string; mode: number; directoryMode: number }[] = [];
+/** What the mock saw of each secrets bundle it imported: the file's mode, its directory's and whether it is a pipe, at read time. */
+export const importedBundles: { path: string; mode: number; directoryMode: number; fifo: boolean }[] = [];
 
 /**
  * `ImportState` of talos:machine/secrets:Secrets (siderolabs/terraform-provider-talos
@@ -87,9 +88,11 @@ export const importedBundles: { path: string; mode: number; directoryMode: numbe
  * (`secretsBundleTomachineSecrets`, pkg/talos/util.go), signs a new admin
  * client certificate with the bundle's OS CA, and records talos_version v1.3.
  */
-function importSecrets(path: string): Inputs {
-  importedBundles.push({ path, mode: statSync(path).mode & 0o777, directoryMode: statSync(dirname(path)).mode & 0o777 });
-  const secrets = machineSecretsFromBundle(readFileSync(path, "utf8"));
+async function importSecrets(path: string): Promise<Inputs> {
+  const stat = statSync(path);
+  importedBundles.push({ path, mode: stat.mode & 0o777, directoryMode: statSync(dirname(path)).mode & 0o777, fifo: stat.isFIFO() });
+  // Asynchronously, as the provider is another process: the path may be a pipe this process itself writes into.
+  const secrets = machineSecretsFromBundle(await readFile(path, "utf8"));
   const client = ed25519SignedBy({ cert: pem(secrets.certs.os.cert), key: pem(secrets.certs.os.key) }, "/O=os:admin", 365);
   return {
     id: "machine_secrets",
@@ -100,7 +103,7 @@ function importSecrets(path: string): Inputs {
 }
 
 /** Imports by resource type, given the import id; what the provider's ImportState returns. */
-const importBehaviours: Record<string, (id: string) => Inputs> = {
+const importBehaviours: Record<string, (id: string) => Inputs | Promise<Inputs>> = {
   "talos:machine/secrets:Secrets": importSecrets,
   // ImportState sets only the id; node, endpoint and client configuration stay null (talos_machine_bootstrap_resource.go).
   "talos:machine/bootstrap:Bootstrap": () => ({ id: "machine_bootstrap" }),
@@ -338,7 +341,7 @@ export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
       const importer = args.id ? importBehaviours[args.type] : undefined;
       if (args.id && importer !== undefined) {
         // The engine imports in a preview too (an import step reads the resource), so this runs in both modes.
-        const { id, ...outputs } = importer(args.id);
+        const { id, ...outputs } = await importer(args.id);
         return { id: String(id), state: { ...(args.inputs as Inputs), ...outputs } };
       }
       if (options.preview && options.deployed !== true) return { id: undefined, state: args.inputs as Inputs };

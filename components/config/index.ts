@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveProjectPath } from "./paths";
-import { prepareRestore, recoveryIdentityVariable, type Restore } from "./restore";
+import { prepareRestore, recoveryIdentityVariable, type Restore, RestoreProblem } from "./restore";
 import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
 import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfig } from "./validate";
@@ -131,9 +131,15 @@ export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): P
   let restore: Restore | undefined;
   if (restoreFrom !== undefined) {
     try {
-      restore = await prepareRestore(restoreFrom, pulumi.runtime.getRootDirectory(), process.env[recoveryIdentityVariable]);
+      restore = await prepareRestore(
+        restoreFrom,
+        pulumi.runtime.getRootDirectory(),
+        process.env[recoveryIdentityVariable],
+        config.settings.backup?.clusterIdentity,
+      );
     } catch (error) {
-      throw new ConfigError([{ key: `${namespace}:backup.restoreFrom`, message: error instanceof Error ? error.message : String(error) }]);
+      const key = error instanceof RestoreProblem ? error.key : "restoreFrom";
+      throw new ConfigError([{ key: `${namespace}:backup.${key}`, message: error instanceof Error ? error.message : String(error) }]);
     }
   }
   return {

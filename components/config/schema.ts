@@ -247,6 +247,14 @@ export const backupSchema = z.strictObject({
   /** Path of a saved talosSecretsBackup: a new stack adopts those machine secrets instead of generating new ones. */
   restoreFrom: z.string().min(1).optional(),
   /**
+   * The talosClusterIdentity output of the stack whose backup this is: a restore refuses a bundle with
+   * another identity (components/config/restore.ts). Not a secret.
+   */
+  clusterIdentity: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, { error: "give the talosClusterIdentity output of the stack (sha256: and 64 hex digits)" })
+    .optional(),
+  /**
    * 1Password vault (Connect mode) an ESO PushSecret copies the sops-age identity and the encrypted
    * bundle into, through its own store holding only this vault and its own write token.
    */

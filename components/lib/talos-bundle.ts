@@ -11,6 +11,8 @@
  * and `machineSecretsToSecretsBundle` in siderolabs/terraform-provider-talos
  * pkg/talos/util.go (v0.11.0) map one onto the other field by field.
  */
+import { createHash } from "node:crypto";
+
 import type * as talos from "@pulumiverse/talos";
 import { parse, stringify } from "yaml";
 
@@ -81,4 +83,16 @@ export function machineSecretsFromBundle(text: string): MachineSecrets {
       os: certPair("os"),
     },
   };
+}
+
+/**
+ * What identifies a cluster's machine secrets: the SHA-256 of their canonical
+ * secrets bundle (`secretsBundle`), so every secret in it counts: the Talos,
+ * Kubernetes, aggregator and etcd CAs with their keys, the service-account
+ * key, the secretbox key, the cluster id and secret, the tokens. Another bundle
+ * cannot have it. It reveals nothing usable: each of those values is random
+ * and at least 128 bits, so the digest only confirms a bundle one already has.
+ */
+export function secretsIdentity(s: MachineSecrets): string {
+  return `sha256:${createHash("sha256").update(secretsBundle(s)).digest("hex")}`;
 }

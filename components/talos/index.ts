@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
+import { secretsIdentity } from "../lib/talos-bundle";
 import { encryptedSecretsBackup } from "./backup";
 import { applyModeNoReboot, certificateExpiry, controlPlaneHealthArgs, machineSecretsInput } from "./documents";
 import { nodePatches, renderPatch } from "./patches";
@@ -65,6 +66,8 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly clientCertificateExpiry: pulumi.Output<string>;
   /** The machine secrets as an age-encrypted secrets bundle (armor); ciphertext, so not a Pulumi secret. */
   public readonly secretsBackup: pulumi.Output<string> | undefined;
+  /** What identifies the machine secrets (secretsIdentity): a restore of the backup must match it; not a secret. */
+  public readonly secretsIdentity: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:talos:Cluster", name, {}, opts);
@@ -98,6 +101,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       recipients === undefined || recipients.length === 0
         ? undefined
         : pulumi.unsecret(machineSecrets.apply((s) => encryptedSecretsBackup(s, recipients)));
+    this.secretsIdentity = this.secretsBackup === undefined ? undefined : pulumi.unsecret(machineSecrets.apply(secretsIdentity));
     const clientConfiguration = {
       caCertificate: secrets.clientConfiguration.caCertificate,
       clientCertificate: secrets.clientConfiguration.clientCertificate,
@@ -224,6 +228,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       talosconfig: this.talosconfig,
       clientCertificateExpiry: this.clientCertificateExpiry,
       secretsBackup: this.secretsBackup,
+      secretsIdentity: this.secretsIdentity,
     });
   }
 }

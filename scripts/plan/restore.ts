@@ -107,7 +107,9 @@ export async function restoreRun(config: Record<string, string>, secretKeys: str
   const backup = { ...(JSON.parse(config["homelab:backup"] ?? "{}") as Record<string, unknown>), recipients: [recovery.recipient] };
   const original = await runProgram({ config: { ...config, "homelab:backup": JSON.stringify(backup) }, secretKeys, seed: "restore-a" });
   const saved = original.outputs["talosSecretsBackup"]?.value;
-  if (typeof saved !== "string") throw new Error("the program gave no talosSecretsBackup output with backup.recipients set");
+  const clusterIdentity = original.outputs["talosClusterIdentity"]?.value;
+  if (typeof saved !== "string" || typeof clusterIdentity !== "string")
+    throw new Error("the program gave no talosSecretsBackup and talosClusterIdentity outputs with backup.recipients set");
   const scratch = await mkdtemp(join(tmpdir(), "plan-restore-"));
   const previousIdentity = process.env[recoveryIdentityVariable];
   try {
@@ -116,7 +118,7 @@ export async function restoreRun(config: Record<string, string>, secretKeys: str
     const identityFile = join(scratch, "recovery.key");
     await writeFile(identityFile, `${recovery.identity}\n`, { mode: 0o600 });
     process.env[recoveryIdentityVariable] = identityFile;
-    const restoring = { ...config, "homelab:backup": JSON.stringify({ ...backup, restoreFrom }) };
+    const restoring = { ...config, "homelab:backup": JSON.stringify({ ...backup, restoreFrom, clusterIdentity }) };
     return await runProgram({ config: restoring, secretKeys, seed: "restore-b" });
   } finally {
     if (previousIdentity === undefined) Reflect.deleteProperty(process.env, recoveryIdentityVariable);

@@ -125,7 +125,7 @@ describe("plan --restore", async () => {
     const closing = over.stdout.trimEnd().split("\n").pop() ?? "";
     expect(seconds(closing)).toBe(total - applySeconds + slower);
     expect(closing).toMatch(/NOT within the 30m00s goal\.$/);
-  });
+  }, 120_000);
 
   it.each([[["--restore", "--compare-last"]], [["--restore", "--out", "/tmp/x"]], [["--restore=yes"]]])(
     "%j is refused in one line, exit 2",

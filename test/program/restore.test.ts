@@ -16,7 +16,7 @@ import { parse, parseAllDocuments } from "yaml";
 
 import { ConfigError } from "../../components/config";
 import { recoveryIdentityVariable } from "../../components/config/restore";
-import type { MachineSecrets } from "../../components/lib/talos-bundle";
+import { type MachineSecrets, secretsIdentity } from "../../components/lib/talos-bundle";
 import { adoptedBootstrapId } from "../../components/talos";
 import { connectSecrets, generateRecoveryKey, generateSecrets, multiNodeSettings, stackConfig } from "../../offline/fixtures";
 import { plainStrings, type ProgramRun, runFailingProgram } from "../../offline/harness";
@@ -64,7 +64,9 @@ describe("disaster-recovery drill: restore stack A's identity into a fresh stack
   const identityFile = join(scratch, "recovery.key");
   writeFileSync(identityFile, `# offline recovery key\n${recovery.identity}\n`, { mode: 0o600 });
   process.env[recoveryIdentityVariable] = identityFile;
-  const restoreSettings = { ...multiNodeSettings(3), backup: { ...backup, restoreFrom: saved } };
+  // The identity comes from the person's own record of stack A (its output), never from the backup.
+  const clusterIdentity = String(stackA.outputs["talosClusterIdentity"]?.value);
+  const restoreSettings = { ...multiNodeSettings(3), backup: { ...backup, restoreFrom: saved, clusterIdentity } };
   const stackB = await runExample({ settings: restoreSettings, secrets, seed: "drill-b" });
   const importsDuringB = [...importedBundles];
   const fresh = await runExample({ settings: { ...multiNodeSettings(3), backup }, secrets, seed: "drill-b" });
@@ -81,14 +83,15 @@ describe("disaster-recovery drill: restore stack A's identity into a fresh stack
   it("the decrypted bundle was private while the provider read it, and is gone afterwards", () => {
     const importId = stackB.one(types.secrets).importId;
     const read = importsDuringB.find((i) => i.path === importId);
-    expect(read).toEqual({ path: importId, mode: 0o600, directoryMode: 0o700 });
+    // A named pipe: the plaintext is never on a disk (test/config/restore-signals.test.ts kills a restore midway).
+    expect(read).toEqual({ path: importId, mode: 0o600, directoryMode: 0o700, fifo: true });
     expect(existsSync(importId)).toBe(false);
   });
 
   it("every node of B is configured with A's CAs, service-account key and secretbox key", () => {
     const a = appliedConfigs(stackA);
     const b = appliedConfigs(stackB);
-    expect([...b.keys()]).toEqual([...a.keys()]);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [node, config] of b) {
       expect(identityOf(config), node).toEqual(identityOf(a.get(node)!));
       expect(identityOf(config).secretbox, node).toBe(secretsA.secrets.secretboxEncryptionSecret);
@@ -134,6 +137,41 @@ describe("disaster-recovery drill: restore stack A's identity into a fresh stack
     const again = await runExample({ settings: restoreSettings, secrets, seed: "drill-b" });
     expect(again.one(types.secrets).importId).toBe(stackB.one(types.secrets).importId);
   }, 120_000);
+
+  it("A's identity is a digest of every secret of the bundle, and B restores exactly it", () => {
+    expect(clusterIdentity).toBe(secretsIdentity(secretsA));
+    expect(clusterIdentity).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(stackB.outputs["talosClusterIdentity"]?.value).toBe(clusterIdentity);
+    expect(fresh.outputs["talosClusterIdentity"]?.value).not.toBe(clusterIdentity);
+    for (const output of ["talosClusterIdentity", "talosSecretsBackup"]) expect(stackA.outputs[output]?.secret, output).toBe(false);
+  });
+
+  it("refuses a tampered bundle: another cluster's secrets encrypted to the same recovery recipient", async () => {
+    // What whoever can write the backup (a PR to the GitOps repository, the 1Password item) can make: a valid age
+    // file for the public recovery recipient, holding secrets they know.
+    const planted = join(scratch, "planted.age");
+    writeFileSync(planted, String(fresh.outputs["talosSecretsBackup"]?.value));
+    const importsBefore = importedBundles.length;
+    const refused = await runFailingProgram(
+      stackConfig({ ...restoreSettings, backup: { ...restoreSettings.backup, restoreFrom: planted } }, secrets),
+    );
+    expect(refused.registrations).toEqual([]);
+    expect(importedBundles).toHaveLength(importsBefore);
+    const [problem] = (refused.error as ConfigError).problems;
+    expect(problem?.key).toBe("homelab:backup.restoreFrom");
+    expect(problem?.message).toContain(
+      `holds the machine secrets of another cluster (identity ${String(fresh.outputs["talosClusterIdentity"]?.value)}`,
+    );
+    expect(problem?.message).toContain(`homelab:backup.clusterIdentity is ${clusterIdentity}`);
+    expect(problem?.message).toMatch(/Check where this copy came from/);
+  });
+
+  it("refuses a restore when the stack config does not say which cluster to expect", async () => {
+    const { clusterIdentity: _, ...unpinned } = restoreSettings.backup;
+    const refused = await runFailingProgram(stackConfig({ ...restoreSettings, backup: unpinned }, secrets));
+    expect(refused.registrations).toEqual([]);
+    expect((refused.error as ConfigError).problems[0]?.key).toBe("homelab:backup.clusterIdentity");
+  });
 
   it("refuses to restore without the recovery identity, or with the wrong one, before registering anything", async () => {
     Reflect.deleteProperty(process.env, recoveryIdentityVariable);
