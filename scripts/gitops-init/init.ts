@@ -63,6 +63,21 @@ export function fillSopsConfig(text: string, cluster: string, recovery: string):
   return filled;
 }
 
+/** The etcd snapshot CronJob of the template; its snapshots are encrypted to the recovery recipient only. */
+export const talosBackupCronJob = "infrastructure/talos-backup/cronjob.yaml";
+
+/**
+ * The CronJob with the recovery recipient as AGE_X25519_PUBLIC_KEY (siderolabs/talos-backup
+ * pkg/config/service.go, v0.1.0-beta.3: one X25519 recipient); throws if the template's
+ * placeholder is not there exactly once, so a changed template never ships the placeholder.
+ */
+export function fillSnapshotRecipient(text: string, recovery: string): string {
+  const placeholder = new RegExp(`^(\\s*value:\\s*)${recipientPlaceholders.recovery}\\s*$`, "m");
+  const count = text.split("\n").filter((line) => placeholder.test(line)).length;
+  if (count !== 1) throw new InitError(`${talosBackupCronJob} in the template does not hold the recovery recipient placeholder once`);
+  return text.replace(placeholder, `$1${recovery}`);
+}
+
 async function entries(dir: string): Promise<string[] | undefined> {
   try {
     if (!(await stat(dir)).isDirectory()) throw new InitError(`${dir} exists and is not a directory`);
@@ -123,6 +138,8 @@ export async function initGitopsRepository(options: InitOptions): Promise<InitRe
   );
   await cp(options.template, options.out, { recursive: true, errorOnExist: true, force: false });
   await writeFile(join(options.out, ".sops.yaml"), sopsConfig);
+  const snapshotJob = join(options.out, talosBackupCronJob);
+  await writeFile(snapshotJob, fillSnapshotRecipient(await readFile(snapshotJob, "utf8"), options.recoveryRecipient));
 
   const files = await listFiles(options.out);
   const secretTemplates = files.filter((f) => f.endsWith(".secret.example.yaml"));
@@ -161,6 +178,9 @@ export function nextSteps(out: string, result: InitResult): string {
   if (result.files.includes(".githooks/pre-commit"))
     lines.push("", `   Turn on the SOPS guard before the first commit: git -C ${repo} config core.hooksPath .githooks`);
   lines.push(
+    "",
+    `   etcd snapshots: ${talosBackupCronJob} already encrypts to the recovery recipient; it stays suspended until you`,
+    "   set its bucket and endpoint, encrypt s3-credentials.sops.yaml as above and set `suspend: false` (its kustomization.yaml).",
     "",
     "3. Create the 1Password items the example apps read (apps/example/*.yaml), or remove `- example` from apps/kustomization.yaml.",
     "",

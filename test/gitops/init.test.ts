@@ -13,7 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
 import { undecryptableSopsFiles } from "../../components/config/sops";
-import { fillSopsConfig, InitError, initGitopsRepository, nextSteps, recipientProblems } from "../../scripts/gitops-init/init";
+import {
+  fillSnapshotRecipient,
+  fillSopsConfig,
+  InitError,
+  initGitopsRepository,
+  nextSteps,
+  recipientPlaceholders,
+  recipientProblems,
+  talosBackupCronJob,
+} from "../../scripts/gitops-init/init";
 import { gitopsRoot, listFiles } from "./manifests";
 
 const root = join(__dirname, "..", "..");
@@ -56,13 +65,38 @@ describe("gitops-init", () => {
     expect(recipientsIn(sopsConfig)).toEqual([[cluster.recipient, recovery.recipient]]);
     expect(sopsConfig).toContain("# SOPS configuration for this repository");
     // Every other file is the template's, byte for byte.
-    for (const file of listFiles(gitopsRoot).filter((f) => f !== ".sops.yaml"))
+    for (const file of listFiles(gitopsRoot).filter((f) => f !== ".sops.yaml" && f !== talosBackupCronJob))
       expect(readFileSync(join(out, file), "utf8"), file).toBe(readFileSync(join(gitopsRoot, file), "utf8"));
     // A fresh repository passes the program's SOPS preflight with the cluster key, and the template's own guard.
     expect(await undecryptableSopsFiles(out, cluster.identity)).toEqual([]);
     expect(spawnSync("node", [join(out, ".github", "sops-guard.cjs"), out], { encoding: "utf8" }).status).toBe(0);
     // The pre-commit hook stays executable.
     expect(statSync(join(out, ".githooks", "pre-commit")).mode & 0o111).toBe(0o111);
+  });
+
+  it("puts the recovery recipient into the etcd snapshot CronJob, which stays suspended until configured", async () => {
+    const out = join(work, "repo-snapshots");
+    await init(out);
+    const job = parseYaml(readFileSync(join(out, talosBackupCronJob), "utf8")) as {
+      spec: {
+        suspend: boolean;
+        jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+      };
+    };
+    const env = job.spec.jobTemplate.spec.template.spec.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === "AGE_X25519_PUBLIC_KEY")?.value).toBe(recovery.recipient);
+    expect(readFileSync(join(out, talosBackupCronJob), "utf8")).not.toContain(recipientPlaceholders.recovery);
+    // The bucket is still to fill in and the S3 credentials to encrypt: no Job may start before that.
+    expect(job.spec.suspend).toBe(true);
+    const template = parseYaml(readFileSync(join(gitopsRoot, talosBackupCronJob), "utf8")) as typeof job;
+    expect(template.spec.suspend).toBe(true);
+    const diff = readFileSync(join(out, talosBackupCronJob), "utf8").split("\n");
+    const original = readFileSync(join(gitopsRoot, talosBackupCronJob), "utf8").split("\n");
+    expect(diff.filter((line, i) => line !== original[i])).toEqual([`                  value: ${recovery.recipient}`]);
+  });
+
+  it("refuses a template whose snapshot CronJob lost the recipient placeholder", () => {
+    expect(() => fillSnapshotRecipient("spec: {}\n", recovery.recipient)).toThrow(InitError);
   });
 
   it("writes recipients the real age CLI encrypts to, and either identity decrypts", () => {
