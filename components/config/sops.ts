@@ -4,7 +4,7 @@
  * by it and holds no plaintext secret, before Flux ever tries. The metadata is read by
  * components/lib/sops.ts, the same reader `npm run doctor` and the template's sops-guard use.
  */
-import { guardProblems, type KeyGroup, scanDirectory, type SopsFile } from "../lib/sops";
+import { guardProblems, type KeyGroup, scanDirectory, type SopsFile, type SopsMetadata } from "../lib/sops";
 
 // age-encryption is an ES module; this program is CommonJS, so it is loaded on demand.
 const loadAge = () => import("age-encryption");
@@ -45,6 +45,19 @@ async function opensGroup(group: KeyGroup, identity: string): Promise<boolean> {
   return false;
 }
 
+/** Which of the document's key groups `identity` opens. */
+const groupsOpened = (metadata: SopsMetadata, identity: string): Promise<boolean[]> =>
+  Promise.all(metadata.groups.map((group) => opensGroup(group, identity)));
+
+/** Whether `identity` alone decrypts every document of `file`: enough of each document's key groups for its threshold. */
+export async function opensFile(file: SopsFile, identity: string): Promise<boolean> {
+  for (const { metadata } of file.documents) {
+    if (metadata === undefined) continue;
+    if ((await groupsOpened(metadata, identity)).filter(Boolean).length < metadata.threshold) return false;
+  }
+  return true;
+}
+
 const describeGroup = (group: KeyGroup) => [...group.age.map((s) => s.recipient), ...group.others].join(", ") || "no key";
 
 /** Why `identity` cannot open `file`, naming its recipients, or undefined when it can. */
@@ -52,7 +65,7 @@ async function undecryptable(file: SopsFile, identity: string, recipient: string
   const many = file.documents.length > 1;
   for (const [index, { metadata }] of file.documents.entries()) {
     if (metadata === undefined) continue;
-    const opened = await Promise.all(metadata.groups.map((group) => opensGroup(group, identity)));
+    const opened = await groupsOpened(metadata, identity);
     if (opened.filter(Boolean).length >= metadata.threshold) continue;
     const where = many ? `${file.name} (document ${index + 1})` : file.name;
     const fix = `add ${recipient} to .sops.yaml and run \`sops updatekeys ${file.name}\``;

@@ -13,6 +13,8 @@ import { basename, extname, join, posix, relative, sep } from "node:path";
 
 import { parseAllDocuments } from "yaml";
 
+import { goRegExp } from "./go-regexp";
+
 /**
  * The store sops picks from a file name (getsops/sops cmd/sops/formats/formats.go, FormatForPath,
  * v3.13.2); kustomize-controller uses the same, reading `.dockerconfigjson` keys as JSON
@@ -120,6 +122,16 @@ function keyGroup(tree: Tree): KeyGroup {
 }
 
 /**
+ * A number of the metadata: the dotenv and INI stores keep every value as a string
+ * (`sops_shamir_threshold=2`), which sops decodes weakly typed (getsops/sops stores/metadata.go,
+ * treeBranchToMetadata: mapstructure WeaklyTypedInput, v3.13.2).
+ */
+function wholeNumber(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  return typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
+}
+
+/**
  * Normalises a `sops` metadata tree: a file with one key group keeps its keys at the top level,
  * one with several under `key_groups` (stores.go, metadataFromInternal / internalKeygroups);
  * without `shamir_threshold` every group is needed (sops.go, UpdateMasterKeysWithKeyServices).
@@ -129,7 +141,7 @@ export function parseMetadata(sops: unknown): SopsMetadata | undefined {
   if (!isTree(sops) || text(sops["mac"]) === undefined) return undefined;
   const flat = keyGroup(sops);
   const groups = flat.age.length > 0 || flat.others.length > 0 ? [flat] : list(sops["key_groups"]).filter(isTree).map(keyGroup);
-  const threshold = typeof sops["shamir_threshold"] === "number" && sops["shamir_threshold"] > 0 ? sops["shamir_threshold"] : groups.length;
+  const threshold = wholeNumber(sops["shamir_threshold"]) ?? 0;
   const rules: EncryptionRules = {
     ...(text(sops["unencrypted_suffix"]) ? { unencryptedSuffix: text(sops["unencrypted_suffix"]) } : {}),
     ...(text(sops["encrypted_suffix"]) ? { encryptedSuffix: text(sops["encrypted_suffix"]) } : {}),
@@ -140,21 +152,48 @@ export function parseMetadata(sops: unknown): SopsMetadata | undefined {
   const named = rules.unencryptedSuffix ?? rules.encryptedSuffix ?? rules.unencryptedRegex ?? rules.encryptedRegex;
   return {
     groups,
-    threshold: Math.min(Math.max(threshold, 1), Math.max(groups.length, 1)),
+    threshold: threshold > 0 ? Math.min(threshold, Math.max(groups.length, 1)) : Math.max(groups.length, 1),
     rules: named || rules.byComments ? rules : { ...rules, unencryptedSuffix: "_unencrypted" },
   };
 }
 
-/** Whether sops encrypts the value at `path` (sops.go, shouldBeEncrypted, v3.13.2); undefined when comments decide. */
+/**
+ * The file's regular expression this reader cannot evaluate as Go does (components/lib/go-regexp.ts),
+ * named for a message; undefined when there is none.
+ */
+export function unreadableRule(rules: EncryptionRules): string | undefined {
+  if (rules.unencryptedRegex !== undefined && goRegExp(rules.unencryptedRegex) === undefined)
+    return `unencrypted_regex ${rules.unencryptedRegex}`;
+  if (rules.encryptedRegex !== undefined && goRegExp(rules.encryptedRegex) === undefined) return `encrypted_regex ${rules.encryptedRegex}`;
+  return undefined;
+}
+
+/**
+ * Whether sops encrypts the value at `path` (sops.go, shouldBeEncrypted, v3.13.2: the rules are Go
+ * regular expressions, matched with regexp.Match); undefined when comments decide or a rule is
+ * not a Go expression this reader can evaluate (unreadableRule).
+ */
 export function shouldBeEncrypted(path: string[], rules: EncryptionRules): boolean | undefined {
-  if (rules.byComments) return undefined;
+  if (rules.byComments || unreadableRule(rules) !== undefined) return undefined;
   let encrypted = true;
   const { unencryptedSuffix, encryptedSuffix, unencryptedRegex, encryptedRegex } = rules;
+  const anyMatch = (pattern: string) => {
+    const expression = goRegExp(pattern);
+    return path.some((p) => expression?.test(p) === true);
+  };
   if (unencryptedSuffix !== undefined && path.some((p) => p.endsWith(unencryptedSuffix))) encrypted = false;
   if (encryptedSuffix !== undefined) encrypted = path.some((p) => p.endsWith(encryptedSuffix));
-  if (unencryptedRegex !== undefined && path.some((p) => new RegExp(unencryptedRegex).test(p))) encrypted = false;
-  if (encryptedRegex !== undefined) encrypted = path.some((p) => new RegExp(encryptedRegex).test(p));
+  if (unencryptedRegex !== undefined && anyMatch(unencryptedRegex)) encrypted = false;
+  if (encryptedRegex !== undefined) encrypted = anyMatch(encryptedRegex);
   return encrypted;
+}
+
+/**
+ * Whether sops writes the value at `path` encrypted: as its rules say, but an empty value stays as
+ * it is (getsops/sops aes/cipher.go, Encrypt: isEmpty, v3.13.2).
+ */
+export function valueEncrypted(path: string[], value: unknown, rules: EncryptionRules): boolean | undefined {
+  return value === "" ? false : shouldBeEncrypted(path, rules);
 }
 
 /**
@@ -367,7 +406,7 @@ function ruleName(rules: EncryptionRules): string {
 }
 
 /** Leaves of a tree with their key paths (list positions are not keys: sops matches rules on map keys). */
-function leaves(value: unknown, path: string[] = []): [string[], unknown][] {
+export function leaves(value: unknown, path: string[] = []): [string[], unknown][] {
   if (Array.isArray(value)) return value.flatMap((item) => leaves(item, path));
   if (isTree(value)) return Object.entries(value).flatMap(([key, item]) => leaves(item, [...path, key]));
   return value === null ? [] : [[path, value]];
@@ -399,6 +438,13 @@ function encryptedFileProblems(file: SopsFile): string[] {
       );
       return;
     }
+    const unreadable = unreadableRule(metadata.rules);
+    if (unreadable !== undefined) {
+      problems.push(
+        `${where}: cannot tell which values sops encrypts: its ${unreadable} is not a Go regular expression this guard can evaluate; refusing the file: use a plainer expression (e.g. ^(data|stringData)$) and encrypt it again`,
+      );
+      return;
+    }
     const secretPaths = new Set<string>();
     const manifests = manifestFormats.slice(0, 2).includes(file.format) ? manifestsOf(document.content) : [];
     for (const { manifest, label, prefix } of manifests.filter(({ manifest }) => manifest.kind === "Secret")) {
@@ -408,7 +454,7 @@ function encryptedFileProblems(file: SopsFile): string[] {
         for (const [key, value] of Object.entries(values)) {
           const path = [...prefix, section, key];
           secretPaths.add(path.join("."));
-          if (isEncryptedValue(value)) continue;
+          if (isEncryptedValue(value) || value === "") continue;
           problems.push(
             shouldBeEncrypted(path, metadata.rules) === false
               ? `${where}: ${describe(manifest)}${label} ${section}.${key} is in plaintext: the file's ${ruleName(metadata.rules)} leaves it unencrypted; encrypt every data/stringData value (encrypted_regex: ^(data|stringData)$ in .sops.yaml) and encrypt the file again`
@@ -419,7 +465,7 @@ function encryptedFileProblems(file: SopsFile): string[] {
     }
     for (const [path, value] of leaves(document.content)) {
       if (secretPaths.has(path.join(".")) || isEncryptedValue(value)) continue;
-      if (shouldBeEncrypted(path, metadata.rules) === true) {
+      if (valueEncrypted(path, value, metadata.rules) === true) {
         problems.push(
           `${where}: ${path.join(".")} is in plaintext although the file's ${ruleName(metadata.rules)} encrypts it: it was added after encryption; edit the file with \`sops ${file.name}\` instead`,
         );

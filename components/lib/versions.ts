@@ -28,3 +28,31 @@ export const versions = {
   // renovate: datasource=helm depName=connect registryUrl=https://1password.github.io/connect-helm-charts
   onePasswordConnectChart: "2.4.1",
 } as const;
+
+/**
+ * The upstream tools the tests run (tools/registry.ts builds them with Go into a cache outside
+ * the repository). Each follows a product pin above rather than being bumped on its own, so none
+ * carries a `renovate:` comment: when Flux or the Talos provider moves, read the new version off
+ * the same files and change it here (the go.mod of tools/talos-config is checked against it).
+ * The Pulumi CLI is not pinned here: it is the locked `@pulumi/pulumi` (package-lock.json).
+ */
+export const toolVersions = {
+  /**
+   * The sops that decrypts for Flux: Flux v2.9.4 ships kustomize-controller v1.9.4
+   * (fluxcd/flux2 manifests/bases/kustomize-controller/kustomization.yaml at v2.9.4), whose
+   * go.mod at v1.9.4 requires github.com/getsops/sops/v3 v3.13.2.
+   */
+  sops: "v3.13.2",
+  /**
+   * The Talos machinery that builds machine configs for `pulumi up`: the binding installs provider
+   * v0.8.1 (packages/pulumi-talos/package.json), whose provider/go.mod at v0.8.1 requires
+   * github.com/siderolabs/terraform-provider-talos v0.11.0, whose go.mod at v0.11.0 requires
+   * github.com/siderolabs/talos/pkg/machinery v1.13.0 (the same version the provider's build list selects).
+   */
+  talosMachinery: "v1.13.0",
+  /**
+   * The oldest Go that builds every tool: the highest `go` directive among the modules built
+   * (siderolabs/talos pkg/machinery go.mod at v1.13.0: go 1.26.1; getsops/sops go.mod at v3.13.2: go 1.25.8).
+   */
+  go: "1.26.1",
+} as const;
