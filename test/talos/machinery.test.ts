@@ -130,9 +130,11 @@ describe.each(Object.keys(configs))("%s", (configName) => {
       expect(named(b.documents, "NetworkRuleConfig", "apid-ingress")[0]).toMatchObject({
         portSelector: { ports: [50000], protocol: "tcp" },
       });
-      // Talos API access from Kubernetes, for the etcd backup only.
-      const access = ((machine?.machine["features"] as Doc | undefined)?.["kubernetesTalosAPIAccess"] ?? {}) as Doc;
-      expect(access).toMatchObject({ enabled: true, allowedRoles: ["os:etcd:backup"] });
+      // Talos API access from Kubernetes (a control-plane feature), for the etcd backup only.
+      if (machine?.machine["type"] === "controlplane") {
+        const access = ((machine.machine["features"] as Doc | undefined)?.["kubernetesTalosAPIAccess"] ?? {}) as Doc;
+        expect(access).toMatchObject({ enabled: true, allowedRoles: ["os:etcd:backup"] });
+      }
       // The node labels the program sets.
       const labels = Object.assign({}, ...b.patches.map((p) => (p["machine"] as Doc | undefined)?.["nodeLabels"] ?? {})) as Doc;
       expect(machine?.machine["nodeLabels"] ?? {}).toMatchObject(labels);
