@@ -138,7 +138,8 @@ function wholeNumber(value: unknown): number | undefined {
  * A file that names no rule encrypts everything but keys ending in `_unencrypted` (stores.go, ToInternal).
  */
 export function parseMetadata(sops: unknown): SopsMetadata | undefined {
-  if (!isTree(sops) || text(sops["mac"]) === undefined) return undefined;
+  // Without a version or a MAC sops itself calls the file not encrypted (cmd/sops/subcommand/filestatus, cfs, v3.13.2).
+  if (!isTree(sops) || text(sops["mac"]) === undefined || text(sops["version"]) === undefined) return undefined;
   const flat = keyGroup(sops);
   const groups = flat.age.length > 0 || flat.others.length > 0 ? [flat] : list(sops["key_groups"]).filter(isTree).map(keyGroup);
   const threshold = wholeNumber(sops["shamir_threshold"]) ?? 0;

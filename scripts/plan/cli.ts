@@ -12,9 +12,10 @@ import { resolveProjectPath } from "../../components/config/paths";
 import { sopsGuard } from "../../components/lib/sops";
 import { runProgram } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
+import { builtToolPath } from "../../tools/registry";
 import { parseOptions, UsageError } from "../lib/args";
 import { exitCodes } from "../lib/exit-codes";
-import { generatedDocuments } from "./documents";
+import { type FinalConfigs, finalMachineConfigs, generatedDocuments } from "./documents";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./report";
@@ -266,11 +267,13 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
       runProgram({ config: programConfig, secretKeys: offline.secretKeys }),
     );
     const secretValues = Object.fromEntries(offline.substituted.map((key) => [key, offline.config[key]]));
-    const documents = generatedDocuments(run, knownSecrets(run, secretValues));
+    const secrets = knownSecrets(run, secretValues);
+    const documents = generatedDocuments(run, secrets);
+    const final = finalMachineConfigs(run, secrets, builtToolPath("talos-config"));
     const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
     const est = estimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect");
 
-    const files = new Map(documents);
+    const files = new Map([...documents, ...(final?.files ?? [])]);
     files.set("graph.mmd", mermaid(run));
     files.set("graph.txt", `${graphText(run).join("\n")}\n`);
     await step(`writing ${files.size} files to ${outName}/`, () => writeOutput(outDir, files, previous));
@@ -287,7 +290,8 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
       ...estimateReport(est, model),
       "",
       ...(unchecked === undefined ? [] : [unchecked, ""]),
-      `Files: ${files.size} in ${outName}/: ${documents.size} documents (talos/, helm/, manifests/) and the graph (graph.mmd for Mermaid, graph.txt)`,
+      ...finalConfigsReport(final),
+      `Files: ${files.size} in ${outName}/: ${files.size - 2} documents (talos/, helm/, manifests/) and the graph (graph.mmd for Mermaid, graph.txt)`,
     ];
     stdout(`${lines.join("\n")}\n`);
     await recordLastPlan(offline);
@@ -347,4 +351,16 @@ async function readLatency(path: string, name: string): Promise<Record<string, L
     throw new UsageError(`cannot read --latency ${name} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   return withLatencyOverrides(latencyModel, text, name);
+}
+
+/** What plan says of the final machine configurations: written, refused by machinery (with its message), or not built. */
+function finalConfigsReport(final: FinalConfigs | undefined): string[] {
+  if (final === undefined) {
+    return ["Final machine configs: not written (Talos machinery is not built here: `npm run tools` builds it, with Go)", ""];
+  }
+  return [
+    `Final machine configs: ${final.files.size} validated by Talos machinery (talos/<node>/machine-config.yaml, keys and tokens redacted)`,
+    ...final.refused.map((line) => `  refused by Talos machinery: ${line}`),
+    "",
+  ];
 }

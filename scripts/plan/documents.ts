@@ -6,6 +6,7 @@
 import { parseAllDocuments, stringify } from "yaml";
 
 import type { ProgramRun, Registration } from "../../offline/harness";
+import { buildMachineConfig } from "../../tools/talos-machinery";
 
 export const redacted = "<redacted>";
 
@@ -69,4 +70,48 @@ export function generatedDocuments(run: ProgramRun, secrets: readonly string[]):
     files.set(`manifests/${file}.yaml`, stringify(safe(object)));
   }
   return files;
+}
+
+/** Fields of a Talos machine configuration that hold key material or tokens (v1alpha1 machine/cluster ca.key, token, secret, …). */
+const talosSecretFields = new Set(["key", "token", "secret", "privateKey", "secretboxEncryptionSecret", "aescbcEncryptionSecret"]);
+
+function redactTalosSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactTalosSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, talosSecretFields.has(k) && v !== "" ? redacted : redactTalosSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+export interface FinalConfigs {
+  /** `talos/<node>/machine-config.yaml` → the configuration, every key and token redacted. */
+  files: Map<string, string>;
+  /** `<node>: <machinery's message>` for each configuration machinery refuses. */
+  refused: string[];
+}
+
+/**
+ * Each node's final machine configuration as Talos machinery builds and validates it
+ * (tools/talos-config: the provider's generator, the program's patches, the node's validation),
+ * or undefined when the tool is not built (a machine without Go; `npm run tools` builds it). The
+ * run's machine secrets are the mock's stand-ins (machinery takes them as they are); every key and
+ * token in the result is redacted, with any known secret value.
+ */
+export function finalMachineConfigs(run: ProgramRun, secrets: readonly string[], tool: string | undefined): FinalConfigs | undefined {
+  if (tool === undefined) return undefined;
+  const files = new Map<string, string>();
+  const refused: string[] = [];
+  for (const call of run.invokes.filter((i) => i.token === machineConfigurationInvoke)) {
+    const node = nodeNameOf((call.args["configPatches"] as string[] | undefined) ?? []);
+    const { config, error } = buildMachineConfig(tool, call.args);
+    if (config === undefined) {
+      refused.push(`${node}: ${(error ?? "no output").split("\n").join(" ")}`);
+      continue;
+    }
+    const documents = parseAllDocuments(config).map((d) => stringify(redactValue(redactTalosSecrets(d.toJS()), secrets)));
+    files.set(`talos/${node}/machine-config.yaml`, documents.join("---\n"));
+  }
+  return { files, refused };
 }

@@ -19,6 +19,7 @@ import {
   parseSopsFile,
   scanDirectory,
   type SopsFile,
+  sopsGuard,
   valueEncrypted,
 } from "../../components/lib/sops";
 import {
@@ -50,6 +51,18 @@ function read(name: string, source: string): SopsFile {
   const format = formatForPath(name);
   const documents = parseSopsFile(source, format);
   return { name, format, documents, encrypted: documents.some((d) => d.metadata !== undefined) };
+}
+
+/** For every value of the file sops wrote: the reader predicts ENC[…] exactly where sops put it. */
+function expectEncryptedAsSops(file: SopsFile): void {
+  for (const { content, metadata } of file.documents) {
+    for (const [path, value] of leaves(content)) {
+      expect({ path, encrypted: valueEncrypted(path, value, metadata!.rules) }).toEqual({
+        path,
+        encrypted: String(value).startsWith("ENC["),
+      });
+    }
+  }
 }
 
 interface Case {
@@ -157,14 +170,7 @@ describe.each(cases)("$title, encrypted by the real sops", ({ name, plain, rule 
   });
 
   it("predicts which values sops encrypted", () => {
-    for (const { content, metadata } of file.documents) {
-      for (const [path, value] of leaves(content)) {
-        expect({ path, encrypted: valueEncrypted(path, value, metadata!.rules) }).toEqual({
-          path,
-          encrypted: String(value).startsWith("ENC["),
-        });
-      }
-    }
+    expectEncryptedAsSops(file);
   });
 
   it.each(Object.keys(keys))("opens with %s exactly when sops --decrypt does", async (who) => {
@@ -289,5 +295,87 @@ describe("every age recipient kind sops supports", async () => {
     it.each([alice, bob, pq])("the reader opens with the $kind identity $recipient exactly when sops does", async (key) => {
       expect(await opensFile(file, key.identity)).toBe(sopsDecrypts(dir, "kinds.sops.yaml", encrypted, key));
     });
+  });
+});
+
+/** More of what sops writes: suffix rules, nested lists and nulls, comments, INI's default section. */
+describe.each([
+  {
+    title: "JSON, nested lists and null, encrypted_suffix",
+    name: "suffix.sops.json",
+    plain: JSON.stringify({
+      db_secret: { users: [{ name: "a", pw: "x" }, ["y", 2]] },
+      public: { list: [1, null, "z"] },
+      flag_secret: true,
+    }),
+    rule: { age: [alice.recipient], encrypted_suffix: "_secret" },
+  },
+  {
+    title: "YAML, unencrypted_suffix of its own",
+    name: "plain-suffix.sops.yaml",
+    plain: "keep_plain: visible\nnested:\n  also_plain:\n    deep: visible\n  hidden: x\n",
+    rule: { age: [alice.recipient], unencrypted_suffix: "_plain" },
+  },
+  {
+    title: "YAML, unencrypted_regex over a Secret's metadata",
+    name: "meta.sops.yaml",
+    plain: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: m\n  labels:\n    a: b\nstringData:\n  k: v\n",
+    rule: { age: [alice.recipient], unencrypted_regex: "^(apiVersion|kind|metadata)$" },
+  },
+  {
+    title: "dotenv with comments and an escaped newline",
+    name: "comments.sops.env",
+    plain: "# a comment\nKEY=line1\\nline2\n#another\nOTHER=x\n",
+    rule: { age: [alice.recipient] },
+  },
+  {
+    title: "INI, keys before any section and a comment",
+    name: "default.sops.ini",
+    plain: "top = 1\n; a comment\n[section]\nkey = value\n",
+    rule: { age: [alice.recipient] },
+  },
+])("$title, encrypted by the real sops", ({ name, plain, rule }) => {
+  const encrypted = sopsEncrypt(dir, name, plain, rule);
+  const file = read(name, encrypted);
+
+  it("predicts which values sops encrypted, and the guard agrees", () => {
+    expectEncryptedAsSops(file);
+    expect(guardProblems([file])).toEqual([]);
+  });
+
+  it("opens with alice, as sops --decrypt does", async () => {
+    expect(sopsDecrypts(dir, name, encrypted, alice)).toBe(true);
+    expect(await opensFile(file, alice.identity)).toBe(true);
+  });
+});
+
+/** Files that carry a `sops` key but are not encrypted for sops (cmd/sops/subcommand/filestatus, cfs: metadata with a version and a MAC). */
+describe("files with incomplete sops metadata", () => {
+  const encrypted = sopsEncrypt(dir, "meta.sops.yaml", "a: 1\n", { age: [alice.recipient] });
+  it.each([
+    ["without its version", encrypted.replace(/^ {4}version: .*\n/m, "")],
+    ["without its mac", encrypted.replace(/^ {4}mac: .*\n/m, "")],
+    ["intact", encrypted],
+  ])("%s: encrypted for the reader exactly when sops filestatus says so", (what, source) => {
+    expect(source === encrypted).toBe(what === "intact");
+    expect(read("meta.sops.yaml", source).encrypted).toBe(sopsFileStatus(dir, "meta.sops.yaml", source));
+  });
+});
+
+describe("a rule the guard cannot evaluate", () => {
+  // RE2 has no lookbehind; sops matches nothing with it (regexp.Match's error is ignored in shouldBeEncrypted).
+  const source = sopsEncrypt(dir, "odd.sops.yaml", "a: 1\n", { age: [alice.recipient] }).replace(
+    /^ {4}unencrypted_suffix: .*$/m,
+    "    encrypted_regex: (?<=x)a",
+  );
+
+  it("is one line naming it, and the file is refused, no crash", async () => {
+    const at = checkout("odd.sops.yaml", source);
+    const lines = await sopsGuard(at);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^odd\.sops\.yaml: cannot tell which values sops encrypts: its encrypted_regex \(\?<=x\)a is not a Go regular expression/,
+      ),
+    ]);
   });
 });

@@ -2,13 +2,15 @@
 // talos_machine_configuration data source does, then validates it as a node does when the
 // configuration is applied.
 //
-// Input (JSON on stdin): the inputs the program passes to talos:machine/getConfiguration
-// (clusterName, clusterEndpoint, machineType, talosVersion, kubernetesVersion, configPatches,
-// docs, examples, machineSecrets). Without machineSecrets a bundle is generated as the
-// provider's talos_machine_secrets resource makes one.
+// `talos-config`: input (JSON on stdin) the inputs the program passes to
+// talos:machine/getConfiguration (clusterName, clusterEndpoint, machineType, talosVersion,
+// kubernetesVersion, configPatches, docs, examples, machineSecrets); output the final
+// configuration on stdout and exit 0, or the generator's or validator's own error message on
+// stderr and exit 1 (exit 2 for unreadable input).
 //
-// Output: the final configuration on stdout and exit 0; or the generator's or validator's own
-// error message on stderr and exit 1 (exit 2 for unreadable input).
+// `talos-config secrets`: input {"talosVersion": …} (the inputs of talos:machine/secrets:Secrets);
+// output, as JSON, a secrets bundle in the shape of that resource's machineSecrets output, made as
+// the provider makes it on create.
 //
 // Upstream, at the versions pinned in components/lib/versions.ts:
 //   - siderolabs/terraform-provider-talos v0.11.0 pkg/talos/talos_machine_configuration_data_source.go
@@ -58,7 +60,7 @@ type machineSecrets struct {
 	Secrets struct {
 		BootstrapToken            string  `json:"bootstrapToken"`
 		SecretboxEncryptionSecret string  `json:"secretboxEncryptionSecret"`
-		AESCBCEncryptionSecret    *string `json:"aescbcEncryptionSecret"`
+		AESCBCEncryptionSecret    *string `json:"aescbcEncryptionSecret,omitempty"`
 	} `json:"secrets"`
 	Trustdinfo struct {
 		Token string `json:"token"`
@@ -75,15 +77,15 @@ type machineSecrets struct {
 }
 
 type input struct {
-	ClusterName       string          `json:"clusterName"`
-	ClusterEndpoint   string          `json:"clusterEndpoint"`
-	MachineType       string          `json:"machineType"`
-	KubernetesVersion *string         `json:"kubernetesVersion"`
-	TalosVersion      *string         `json:"talosVersion"`
-	ConfigPatches     []string        `json:"configPatches"`
-	Docs              bool            `json:"docs"`
-	Examples          bool            `json:"examples"`
-	MachineSecrets    *machineSecrets `json:"machineSecrets"`
+	ClusterName       string         `json:"clusterName"`
+	ClusterEndpoint   string         `json:"clusterEndpoint"`
+	MachineType       string         `json:"machineType"`
+	KubernetesVersion *string        `json:"kubernetesVersion"`
+	TalosVersion      *string        `json:"talosVersion"`
+	ConfigPatches     []string       `json:"configPatches"`
+	Docs              bool           `json:"docs"`
+	Examples          bool           `json:"examples"`
+	MachineSecrets    machineSecrets `json:"machineSecrets"`
 }
 
 // metal is the runtime mode of a Proxmox VM booted from the Talos ISO (internal/app/machined/pkg/runtime/mode.go:
@@ -147,6 +149,38 @@ func bundleFrom(s *machineSecrets) (*secrets.Bundle, error) {
 	return b, nil
 }
 
+// generateSecrets makes a secrets bundle as the provider's talos_machine_secrets resource does on
+// create (secrets.NewBundle under the talos_version contract, talos_machine_secrets_resource.go)
+// and returns it in the Pulumi shape of its machine_secrets output (secretsBundleTomachineSecrets, util.go).
+func generateSecrets(talosVersion string) (*machineSecrets, error) {
+	versionContract, err := config.ParseContractFromVersion(talosVersion)
+	if err != nil {
+		return nil, err
+	}
+
+	b, err := secrets.NewBundle(secrets.NewFixedClock(time.Now()), versionContract)
+	if err != nil {
+		return nil, err
+	}
+
+	encode := base64.StdEncoding.EncodeToString
+	s := &machineSecrets{}
+	s.Cluster.ID, s.Cluster.Secret = b.Cluster.ID, b.Cluster.Secret
+	s.Secrets.BootstrapToken, s.Secrets.SecretboxEncryptionSecret = b.Secrets.BootstrapToken, b.Secrets.SecretboxEncryptionSecret
+	s.Trustdinfo.Token = b.TrustdInfo.Token
+	s.Certs.Etcd = certAndKey{Cert: encode(b.Certs.Etcd.Crt), Key: encode(b.Certs.Etcd.Key)}
+	s.Certs.K8s = certAndKey{Cert: encode(b.Certs.K8s.Crt), Key: encode(b.Certs.K8s.Key)}
+	s.Certs.K8sAggregator = certAndKey{Cert: encode(b.Certs.K8sAggregator.Crt), Key: encode(b.Certs.K8sAggregator.Key)}
+	s.Certs.K8sServiceaccount.Key = encode(b.Certs.K8sServiceAccount.Key)
+	s.Certs.OS = certAndKey{Cert: encode(b.Certs.OS.Crt), Key: encode(b.Certs.OS.Key)}
+
+	if b.Secrets.AESCBCEncryptionSecret != "" {
+		s.Secrets.AESCBCEncryptionSecret = &b.Secrets.AESCBCEncryptionSecret
+	}
+
+	return s, nil
+}
+
 func generateConfig(in input) ([]byte, error) {
 	kubernetesVersion := constants.DefaultKubernetesVersion
 	if in.KubernetesVersion != nil {
@@ -172,13 +206,9 @@ func generateConfig(in input) ([]byte, error) {
 		return nil, err
 	}
 
-	var secretsBundle *secrets.Bundle
-	if in.MachineSecrets != nil {
-		if secretsBundle, err = bundleFrom(in.MachineSecrets); err != nil {
-			return nil, fmt.Errorf("failed to convert machine secrets certs to secrets bundle certs: %w", err)
-		}
-	} else if secretsBundle, err = secrets.NewBundle(secrets.NewFixedClock(time.Now()), versionContract); err != nil {
-		return nil, err
+	secretsBundle, err := bundleFrom(&in.MachineSecrets)
+	if err != nil {
+		return nil, fmt.Errorf("failed to convert machine secrets certs to secrets bundle certs: %w", err)
 	}
 
 	genOptions := []generate.Option{
@@ -254,6 +284,27 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+
+	if len(os.Args) > 1 && os.Args[1] == "secrets" {
+		var request struct {
+			TalosVersion string `json:"talosVersion"`
+		}
+
+		if err = json.Unmarshal(raw, &request); err != nil {
+			fmt.Fprintf(os.Stderr, "the input is not the secrets resource's inputs as JSON: %v\n", err)
+			os.Exit(2)
+		}
+
+		generated, err := generateSecrets(request.TalosVersion)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "failed to generate machine secrets: %v\n", err)
+			os.Exit(1)
+		}
+
+		json.NewEncoder(os.Stdout).Encode(generated) //nolint:errcheck
+
+		return
 	}
 
 	var in input
