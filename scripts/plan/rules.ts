@@ -298,7 +298,7 @@ const restartPendingWithReboot = (paths: string[], inputs: Plain) =>
 /**
  * The changes known to be safe on a running cluster, per resource type at the versions of `readAgainst`.
  * Anything not listed here is "needs review". docs/change-impact.md is generated from this list
- * (`npm run plan -- --rules-table`), and test/plan/change-impact-doc.test.ts fails when they disagree.
+ * (`npx tsx scripts/plan/change-impact-table.ts --write`), and test/plan/change-impact-doc.test.ts fails when they disagree.
  */
 export const safeChanges: readonly SafeChange[] = [
   {

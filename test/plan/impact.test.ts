@@ -98,6 +98,17 @@ describe("--compare, one kind of change at a time", () => {
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 
+  it("a control plane's memory raised (the documented resize): a pending change, safe", async () => {
+    const { impact, report, summary } = await compare("memory", (s) => {
+      (nodes(s)[0] as Node)["memoryMiB"] = 16384;
+    });
+    expect(kinds(impact)).toEqual(["update pve-talos-cp-1"]);
+    expect(report).toContain("      memory.dedicated: 8192 → 16384");
+    expect(report).not.toContain("    ? ");
+    expect(summary).toMatch(/^0 created, 1 changed, 0 deleted, 0 replaced, [01] node reboots?, safe$/);
+    expect(impact.exitCode).toBe(0);
+  }, 30_000);
+
   it("talosVersion bumped: new ISO, CD-ROM swapped live, install image updated without a reboot, and the talosctl upgrade steps", async () => {
     const { impact, report, summary } = await compare("talos-bump", (s) => {
       cluster(s)["talosVersion"] = talosBump;
