@@ -237,7 +237,7 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
       const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
       if (backupRecipients(offline.config).length === 0) {
         stdout(`${nothingToRestoreReport(configName).join("\n")}\n`);
-        return 1;
+        return exitCodes.failed;
       }
       const run = await step("evaluating a backup and a fresh stack restoring it under the mock runtime", () =>
         restoreRun(offline.config, offline.secretKeys),
