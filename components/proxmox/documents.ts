@@ -6,8 +6,7 @@ import type * as proxmox from "@pulumi/proxmoxve";
 import type * as pulumi from "@pulumi/pulumi";
 
 import type { ClusterNode, Derived, Settings } from "../config";
-import { parseCidr } from "../config/network";
-import { ingressRules } from "../lib/firewall";
+import { addressPlan, ingressRules } from "../lib/firewall";
 import { toYamlDocuments } from "../lib/yaml";
 
 export const qemuGuestAgentExtension = "siderolabs/qemu-guest-agent";
@@ -127,8 +126,8 @@ export interface VmFirewall {
  *   and any source address outside the `ipfilter-net0` set (the node address,
  *   and the VIP a control plane may hold), so a compromised node cannot answer
  *   for another node or the gateway (ruleset_create_vm_chain, OUT direction).
- * - Inbound, everything not in the node ingress policy (components/lib/firewall.ts)
- *   is dropped, from the first boot on: Talos maintenance mode has no host firewall.
+ * - Inbound, everything not in the traffic model (components/lib/firewall.ts),
+ *   with the sources this firewall sees, is dropped, from the first boot on: Talos maintenance mode has no host firewall.
  * - `dhcp` lets the maintenance-mode DHCP exchange through.
  *
  * It only filters when the datacenter firewall is enabled (Datacenter >
@@ -137,13 +136,7 @@ export interface VmFirewall {
 export function vmFirewall(node: ClusterNode, settings: Pick<Settings, "cluster">, derived: Derived): VmFirewall {
   const { cluster } = settings;
   const addresses = [node.address, ...(node.role === "controlplane" && cluster.vip !== undefined ? [cluster.vip] : [])];
-  const rules = ingressRules({
-    role: node.role,
-    subnet: derived.subnet.text,
-    adminSubnets: cluster.network.adminSubnets.map((cidr) => parseCidr(cidr).text),
-    controlPlaneAddresses: derived.controlPlanes.map((n) => n.address),
-    nodeAddresses: [...derived.controlPlanes, ...derived.workers].map((n) => n.address),
-  });
+  const rules = ingressRules(node.role, addressPlan(cluster.network, derived), "proxmox");
   return {
     options: {
       enabled: true,

@@ -6,8 +6,7 @@
  * minors are those whose schema accepts them all (test/talos/schema-support.test.ts).
  */
 import type { ClusterNode, Derived, Settings } from "../config";
-import { parseCidr } from "../config/network";
-import { ingressRules } from "../lib/firewall";
+import { addressPlan, ingressRules } from "../lib/firewall";
 import { toYamlDocuments } from "../lib/yaml";
 
 /** The v1alpha1 main document, as far as these patches touch it. */
@@ -196,21 +195,15 @@ export function clusterPatch(derived: Derived): Patch {
 }
 
 /**
- * 06: the host firewall. Ingress is blocked except the ports of
- * components/lib/firewall.ts, each from the sources that need it
+ * 06: the host firewall. Ingress is blocked except the flows of the traffic
+ * model (components/lib/firewall.ts), each from the sources Talos sees for it
  * (NetworkDefaultActionConfig + NetworkRuleConfig, siderolabs/talos v1.13.9
  * pkg/machinery/config/types/network/rule_config.go). Until this config is
  * applied the node is in maintenance mode without it; the Proxmox VM firewall
  * enforces the same list from the first boot.
  */
 export function firewallPatch(node: ClusterNode, network: Settings["cluster"]["network"], derived: Derived): Patch {
-  const rules = ingressRules({
-    role: node.role,
-    subnet: derived.subnet.text,
-    adminSubnets: network.adminSubnets.map((cidr) => parseCidr(cidr).text),
-    controlPlaneAddresses: derived.controlPlanes.map((n) => n.address),
-    nodeAddresses: [...derived.controlPlanes, ...derived.workers].map((n) => n.address),
-  });
+  const rules = ingressRules(node.role, addressPlan(network, derived), "talos");
   return {
     name: "06-firewall",
     documents: [

@@ -139,8 +139,19 @@ describe("Proxmox layer: the VM's place and its firewall", async () => {
       source: "192.168.10.41/32,192.168.10.42/32,192.168.10.43/32",
       comment: "etcd-ingress",
     });
+    // The Proxmox firewall never sees a pod reaching its own node (the packet does not leave the VM): no pod subnet here.
+    expect(rules.every((r) => !String(r["source"]).includes("10.244.")), JSON.stringify(rules)).toBe(true);
     expect(rules.map((r) => r["comment"]).sort()).toEqual(
-      ["apid-ingress", "cni-vxlan", "etcd-ingress", "kubelet-ingress", "kubernetes-api-ingress", "trustd-ingress"].sort(),
+      [
+        "apid-ingress",
+        "apid-from-pods",
+        "cni-vxlan",
+        "etcd-ingress",
+        "kubelet-ingress",
+        "kubernetes-api-ingress",
+        "node-exporter-ingress",
+        "trustd-ingress",
+      ].sort(),
     );
   });
 

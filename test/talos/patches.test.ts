@@ -178,16 +178,26 @@ describe("Talos patches", async () => {
     // VXLAN carries no authentication: a host on the node subnet that could send to 4789 would
     // inject packets with any pod source address, past every NetworkPolicy. Only the nodes may.
     const nodes = ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32", "192.168.10.44/32", "192.168.10.45/32"];
+    const controlPlanes = ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32"];
+    // Pods on the node keep their pod address; pods on other nodes arrive as their node (components/lib/firewall.ts sourcesSeenBy).
+    const pods = "10.244.0.0/16";
     expect(cp.rules).toEqual({
       "apid-ingress": ["tcp", [50000], nodesAndAdmins],
-      "kubelet-ingress": ["tcp", [10250], [...nodes, "10.244.0.0/16"]],
-      "cni-vxlan": ["udp", [4789], nodes],
+      "apid-from-pods": ["tcp", [50000], [pods, ...nodes]],
       "trustd-ingress": ["tcp", [50001], nodes],
-      "kubernetes-api-ingress": ["tcp", [6443], [...nodesAndAdmins, "10.244.0.0/16"]],
-      "etcd-ingress": ["tcp", ["2379-2380"], ["192.168.10.41/32", "192.168.10.42/32", "192.168.10.43/32"]],
+      "kubernetes-api-ingress": ["tcp", [6443], [...nodesAndAdmins, pods]],
+      "etcd-ingress": ["tcp", ["2379-2380"], controlPlanes],
+      "kubelet-ingress": ["tcp", [10250], [...controlPlanes, pods, "192.168.10.44/32", "192.168.10.45/32"]],
+      "node-exporter-ingress": ["tcp", [9100], [pods, ...nodes]],
+      "cni-vxlan": ["udp", [4789], nodes],
     });
-    // Workers serve no API server, etcd or trustd.
-    expect(Object.keys(firewallOf(admin, "talos-worker-1").rules).sort()).toEqual(["apid-ingress", "cni-vxlan", "kubelet-ingress"]);
+    // Workers serve no API server, etcd, trustd, or the talos.default Service.
+    expect(Object.keys(firewallOf(admin, "talos-worker-1").rules).sort()).toEqual([
+      "apid-ingress",
+      "cni-vxlan",
+      "kubelet-ingress",
+      "node-exporter-ingress",
+    ]);
     // Without admin subnets, only the node subnet reaches the Talos API.
     expect(firewallOf(multi, "talos-cp-1").rules["apid-ingress"]).toEqual(["tcp", [50000], ["192.168.10.0/24"]]);
   });
