@@ -87,7 +87,10 @@ export function vmArgs(
     // bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go).
     agent: cluster.qemuGuestAgent ? { enabled: true, timeout: "2m", trim: true } : { enabled: false },
     onBoot: true,
-    started: true,
+    // Created stopped: VmStart (./start.ts) starts it once its firewall is in force. The program never sets
+    // `started` again (vmIgnoreChanges): bpg's read records the live power state, and an update whose `started`
+    // differs from it would stop the VM (vmFinalizePowerState, bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go).
+    started: false,
     stopOnDestroy: true,
     // A cores or memory change that cannot be hot-plugged stays pending with a warning ("a reboot is required
     // ... Please reboot the VM manually") instead of the provider stopping and starting the VM, which it would

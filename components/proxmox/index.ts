@@ -9,6 +9,7 @@ import * as talos from "@pulumiverse/talos";
 
 import type { ClusterNode, Derived, Settings } from "../config";
 import { isoFileName, isoHost, schematicDocument, systemDisk, vmArgs, vmFirewall } from "./documents";
+import { firewallSettleSeconds, VmStart } from "./start";
 
 export interface TalosMachinesArgs {
   settings: Pick<Settings, "proxmox" | "cluster">;
@@ -18,15 +19,19 @@ export interface TalosMachinesArgs {
 }
 
 /**
- * Fields the provider reports with perpetual diffs (muhlba91/pulumi-proxmoxve#664);
- * ignoring them keeps a second `pulumi up` empty.
+ * Fields the provider reports with perpetual diffs (muhlba91/pulumi-proxmoxve#664),
+ * and `started`, which the VM is created with (false) and VmStart owns after that:
+ * ignoring them keeps a second `pulumi up` empty and never stops a running node.
  */
-export const vmIgnoreChanges = ["disks[0].speed"];
+export const vmIgnoreChanges = ["disks[0].speed", "started"];
 
 export class TalosMachines extends pulumi.ComponentResource {
   /** One VM per node, by node name. Protected: replacing one loses its vTPM and sealed disk keys. */
   public readonly vms: Record<string, proxmox.VmLegacy>;
-  /** Each VM's firewall, by node name: in force once these exist, so a config is sent after them. */
+  /**
+   * Each VM's firewall and first start, by node name: the VM is created stopped, its firewall written and
+   * enabled, then it is started; a config is sent after these.
+   */
   public readonly firewalls: Record<string, pulumi.Resource[]>;
   public readonly schematicId: pulumi.Output<string>;
   /** Secure Boot installer of the same schematic and version as the ISO. */
@@ -113,7 +118,18 @@ export class TalosMachines extends pulumi.ComponentResource {
           { ...target, ...firewall.options },
           { ...onVm, dependsOn: [vm, ipfilter, rules] },
         );
-        return [node.name, [options]];
+        const start = new VmStart(
+          `${name}-${node.name}-start`,
+          {
+            endpoint: pve.endpoint,
+            apiToken: args.apiToken,
+            insecure: pve.insecureSkipTlsVerify,
+            ...target,
+            settleSeconds: firewallSettleSeconds,
+          },
+          { parent: this, dependsOn: [vm, ipfilter, rules, options], replaceWith: [vm] },
+        );
+        return [node.name, [options, start]];
       }),
     );
     this.schematicId = schematic.id;

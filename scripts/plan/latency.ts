@@ -23,9 +23,14 @@ export const latencyModel: Record<string, Latency> = {
       "Proxmox fetches the Secure Boot ISO itself (about 110 MiB for Talos 1.13 with one extension; the factory builds it on first request) over 100 Mbit/s",
   },
   "proxmoxve:index/vmLegacy:VmLegacy": {
+    seconds: 20,
+    basis: "allocating disk, EFI vars and TPM state on local-lvm; the VM is created stopped (started: false)",
+  },
+  // VmStart (components/proxmox/start.ts) is the program's only dynamic resource.
+  "pulumi-nodejs:dynamic:Resource": {
     seconds: 60,
     basis:
-      "allocating disk, EFI vars and TPM state on local-lvm, then start and UEFI boot of the ISO into Talos maintenance mode (the provider returns once the VM runs; the rest is counted here because apply needs the API up)",
+      "VmStart: 20 s for two pve-firewall compile cycles (src/PVE/Service/pve_firewall.pm, $updatetime = 10), one start call, then the UEFI boot of the ISO into Talos maintenance mode (counted here because apply needs the API up)",
   },
   "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": { seconds: 1, basis: "one API call (the VM's ipfilter set)" },
   "proxmoxve:firewall/rulesLegacy:RulesLegacy": { seconds: 1, basis: "one API call per rule, issued together" },
@@ -96,6 +101,7 @@ export function strictChain(onePasswordMode: "connect" | "sdk"): string[] {
     "proxmoxve:index/vmLegacy:VmLegacy",
     "proxmoxve:firewall/rulesLegacy:RulesLegacy", // the VM firewall is in force before the config, with its keys, is sent
     "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
+    "pulumi-nodejs:dynamic:Resource", // VmStart: the first boot, once the firewall is in force
     "talos:machine/configurationApply:ConfigurationApply",
     "talos:machine/bootstrap:Bootstrap",
     "talos:cluster/kubeconfig:Kubeconfig", // charged with the health wait (withHealthWait)

@@ -61,6 +61,7 @@ describe("--compare, one kind of change at a time", () => {
       "create pve-talos-worker-2-firewall",
       "create pve-talos-worker-2-ipfilter",
       "create pve-talos-worker-2-rules",
+      "create pve-talos-worker-2-start",
       "create talos-talos-worker-2",
       // Node-to-node ports (VXLAN, kubelet, trustd) admit only the nodes' own addresses (components/lib/firewall.ts).
       "update pve-talos-cp-1-rules",
@@ -75,7 +76,7 @@ describe("--compare, one kind of change at a time", () => {
     expect(report).toContain("+ create  VmLegacy pve-talos-worker-2");
     expect(report).toContain("installs Talos on talos-worker-2 and joins it to the cluster (worker)");
     expect(report).toContain("→ Talos applies without a reboot: NetworkRuleConfig/cni-vxlan");
-    expect(summary).toBe("5 created, 8 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
+    expect(summary).toBe("6 created, 8 changed, 0 deleted, 0 replaced, 0 node reboots, safe");
     expect(impact.exitCode).toBe(0);
   }, 30_000);
 
@@ -173,6 +174,7 @@ describe("--compare, one kind of change at a time", () => {
       "delete pve-talos-worker-1-firewall",
       "delete pve-talos-worker-1-ipfilter",
       "delete pve-talos-worker-1-rules",
+      "delete pve-talos-worker-1-start",
       "delete talos-talos-worker-1",
       "update pve-talos-cp-1-rules",
       "update pve-talos-cp-2-rules",
@@ -187,7 +189,7 @@ describe("--compare, one kind of change at a time", () => {
     // With no worker left the control planes take workloads: a field Talos applies live.
     expect(report).toContain("Talos applies without a reboot: cluster.allowSchedulingOnControlPlanes");
     expect(summary).toBe(
-      "0 created, 6 changed, 5 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted; 8 changes not known to be safe (marked ?)",
+      "0 created, 6 changed, 6 deleted, 0 replaced, 0 node reboots, NOT SAFE: 1 protected resource would be replaced or deleted; 9 changes not known to be safe (marked ?)",
     );
     expect(impact.exitCode).toBe(4);
   }, 30_000);

@@ -69,9 +69,9 @@ describe("the latency model and critical path", async () => {
       }),
     };
     const est = estimate(serial, latencyModel, "connect");
-    // All ten VM creations now stand on the path, one after another.
+    // All ten VM creations now stand on the path, one after another (20 s each: the boot is VmStart's).
     expect(est.path.filter((r) => r.type === types.vm)).toHaveLength(10);
-    expect(est.ratio).toBeGreaterThan(1.5);
+    expect(est.ratio).toBeGreaterThan(1.2);
   });
 });
 

@@ -97,9 +97,9 @@ describe("routine changes leave what holds data alone", async () => {
       .filter(([, c]) => c[0] === "<new>")
       .map(([u]) => after.byUrn(u).type)
       .sort();
-    const perNode = [types.apply, types.vm, types.firewallOptions, types.firewallIpset, types.firewallRules];
+    const perNode = [types.apply, types.vm, types.firewallOptions, types.firewallIpset, types.firewallRules, types.vmStart];
     expect(created).toEqual([...perNode, ...perNode].sort());
-  });
+  }, 30_000);
 });
 
 describe("disaster recovery: a fresh stack with the same config", async () => {

@@ -31,7 +31,8 @@ function replacedWith(run: ProgramRun, urn: string): Registration[] {
 }
 
 const vmOf = (run: ProgramRun, node: string) => run.ofType(types.vm).find((v) => v.inputs["name"] === node);
-const firewallTypes: string[] = [types.firewallIpset, types.firewallRules, types.firewallOptions];
+/** What Proxmox deletes with a VM, or what must run again for a new one: its firewall, and its first start after it. */
+const firewallTypes: string[] = [types.firewallIpset, types.firewallRules, types.firewallOptions, types.vmStart];
 const applyOf = (run: ProgramRun, node: string) => run.ofType(types.apply).find((a) => a.name === `talos-${node}`);
 
 describe("a live cluster with three control planes", async () => {
@@ -52,7 +53,7 @@ describe("a live cluster with three control planes", async () => {
   it("replacing any control plane's VM replaces only that node's config apply and VM firewall", () => {
     for (const node of ["talos-cp-1", "talos-cp-2", "talos-cp-3"]) {
       const firewall = run.registrations.filter((r) => firewallTypes.includes(r.type) && r.name.startsWith(`pve-${node}-`));
-      expect(firewall, node).toHaveLength(3);
+      expect(firewall, node).toHaveLength(4);
       expect(
         replacedWith(run, vmOf(run, node)!.urn)
           .map((r) => r.urn)
@@ -74,7 +75,7 @@ describe("a live cluster with three control planes", async () => {
     // resources take their inputs from the config, not the VM (dependsOn only), so without replaceWith the engine
     // keeps them as they are and the new VM boots into maintenance mode unfiltered.
     for (const r of run.registrations.filter((x) => firewallTypes.includes(x.type))) {
-      const node = r.name.replace(/^pve-/, "").replace(/-(ipfilter|rules|firewall)$/, "");
+      const node = r.name.replace(/^pve-/, "").replace(/-(ipfilter|rules|firewall|start)$/, "");
       expect(r.replaceWith, r.name).toEqual([vmOf(run, node)?.urn]);
     }
   });
@@ -105,7 +106,7 @@ describe("a live cluster with three control planes", async () => {
     const changed = after.registrations.filter((r) => old.get(r.urn) !== JSON.stringify(r.rawInputs));
     expect(changed.map((r) => r.type)).toEqual([types.vm, types.vm, types.vm]);
     for (const vm of changed) expect(vm.inputs["rebootAfterUpdate"]).toBe(false);
-  });
+  }, 30_000);
 });
 
 describe("the single control plane", async () => {
@@ -120,7 +121,7 @@ describe("the single control plane", async () => {
       replacedWith(run, vm.urn)
         .map((r) => r.type)
         .sort(),
-    ).toEqual([types.apply, types.firewallIpset, types.firewallRules, types.firewallOptions].sort());
+    ).toEqual([types.apply, types.firewallIpset, types.firewallRules, types.firewallOptions, types.vmStart].sort());
     expect(run.one(types.bootstrap).replaceWith).toEqual([]);
   });
 

@@ -140,7 +140,10 @@ describe("Proxmox layer: the VM's place and its firewall", async () => {
       comment: "etcd-ingress",
     });
     // The Proxmox firewall never sees a pod reaching its own node (the packet does not leave the VM): no pod subnet here.
-    expect(rules.every((r) => !String(r["source"]).includes("10.244.")), JSON.stringify(rules)).toBe(true);
+    expect(
+      rules.every((r) => !String(r["source"]).includes("10.244.")),
+      JSON.stringify(rules),
+    ).toBe(true);
     expect(rules.map((r) => r["comment"]).sort()).toEqual(
       [
         "apid-ingress",
@@ -161,6 +164,35 @@ describe("Proxmox layer: the VM's place and its firewall", async () => {
     expect(graph.waitsFor(options, run.one(types.firewallIpset, "talos-cp-1-ipfilter"))).toBe(true);
     expect(graph.waitsFor(options, run.one(types.firewallRules, "talos-cp-1-rules"))).toBe(true);
     expect(graph.waitsFor(run.one(types.apply, "talos-cp-1"), options)).toBe(true);
+  });
+
+  it("every VM's firewall is enabled before the VM first starts: created stopped, started by VmStart after its firewall", () => {
+    const graph = Graph.of(run);
+    const vms = run.ofType(types.vm);
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      const node = String(vm.inputs["name"]);
+      // bpg starts a VM inside create unless started is false (vmCreateStart, bpg/terraform-provider-proxmox
+      // v0.111.1 proxmoxtf/resource/vm/vm.go); the program never changes it afterwards.
+      expect(vm.inputs["started"], node).toBe(false);
+      const target = { nodeName: vm.inputs["nodeName"], vmId: vm.inputs["vmId"] };
+      const starts = run.ofType(types.vmStart).filter((r) => r.inputs["nodeName"] === target.nodeName && r.inputs["vmId"] === target.vmId);
+      expect(starts, node).toHaveLength(1);
+      const start = starts[0]!;
+      expect(start.inputs["settleSeconds"], node).toBeGreaterThanOrEqual(20);
+      const firewall = run
+        .ofType(types.firewallOptions)
+        .filter((r) => r.inputs["vmId"] === target.vmId && r.inputs["nodeName"] === target.nodeName);
+      expect(firewall, node).toHaveLength(1);
+      expect(firewall[0]!.inputs, node).toMatchObject({ enabled: true, inputPolicy: "DROP", ipfilter: true });
+      const sets = [types.firewallIpset, types.firewallRules].flatMap((t) =>
+        run.ofType(t).filter((r) => r.inputs["vmId"] === target.vmId && r.inputs["nodeName"] === target.nodeName),
+      );
+      expect(sets, node).toHaveLength(2);
+      for (const before of [...firewall, ...sets]) expect(graph.waitsFor(start, before), `${node}: ${before.name}`).toBe(true);
+      // Nothing else the program registers starts a VM, and the Talos config goes only to a started, filtered VM.
+      expect(graph.waitsFor(run.one(types.apply, node), start), node).toBe(true);
+    }
   });
 });
 

@@ -16,6 +16,8 @@ export const types = {
   firewallOptions: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
   firewallIpset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
   firewallRules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+  /** VmStart (components/proxmox/start.ts), the program's only dynamic resource. */
+  vmStart: "pulumi-nodejs:dynamic:Resource",
   schematic: "talos:imageFactory/schematic:Schematic",
   secrets: "talos:machine/secrets:Secrets",
   apply: "talos:machine/configurationApply:ConfigurationApply",
