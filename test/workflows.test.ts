@@ -1,5 +1,5 @@
 /**
- * The GitHub Actions workflows pass actionlint (rhysd/actionlint, built from source with Go), and the
+ * The GitHub Actions workflows pass actionlint (rhysd/actionlint, built from source by tools/), and the
  * pulumi workflow keeps the settings its security model rests on (docs/ci.md): thin jobs that call
  * scripts/ci/pulumi.ts, secrets only in the step that runs Pulumi, previews of the approved commit only,
  * one Pulumi operation per stack at a time, and an `up` runner no other job can reach.
@@ -7,12 +7,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
 import { pulumiCliVersion } from "../scripts/ci/cli-version";
 import { MIN_PULUMI_CLI, parseVersion } from "../scripts/doctor/pulumi";
-import { actionlint, actionlintBinary } from "./support/actionlint";
+import { actionlint } from "./support/actionlint";
 
 const root = join(__dirname, "..");
 const dir = join(root, ".github", "workflows");
@@ -65,10 +65,6 @@ const scriptStep = (jobName: string, command: string): Step => {
 const pulumiJobs = ["preview", "up"] as const;
 
 describe("GitHub Actions workflows", () => {
-  beforeAll(() => {
-    actionlintBinary();
-  }, 600_000);
-
   it.each(workflows)("%s passes actionlint", (file) => {
     expect(actionlint([join(dir, file)], root)).toEqual([]);
   });

