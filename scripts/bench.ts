@@ -92,6 +92,7 @@ async function measure(nodes: number): Promise<Row> {
 }
 
 async function main(): Promise<void> {
+  process.stderr.write("Evaluating the single-node fixture of offline/fixtures.ts (and larger ones made from it), not your stack file.\n");
   process.stderr.write(`▸ evaluation and import, ${repeats} fresh processes each … `);
   const { evaluation, imports } = await measureRatio(repeats);
   process.stderr.write("done\n");
@@ -130,6 +131,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // One line, the cause first: a failed evaluation process reports its own message on its stderr.
+  const stderr = (error as { stderr?: unknown }).stderr;
+  const detail = typeof stderr === "string" && stderr.trim() !== "" ? stderr.trim().split("\n")[0] : undefined;
+  process.stderr.write(`\nbench: ${detail ?? (error instanceof Error ? error.message.split("\n")[0] : String(error))}\n`);
   process.exit(1);
 });

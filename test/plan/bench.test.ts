@@ -6,7 +6,8 @@
  * bare import, and the printed ratio follows from the printed times.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -15,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { evaluationArgs, ratioReport, sdks } from "../../scripts/bench/ratio";
 
 const root = join(__dirname, "..", "..");
+const benchSource = readFileSync(join(root, "scripts", "bench.ts"), "utf8");
 const planScript =
   (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["plan"] ?? "";
 
@@ -55,5 +57,29 @@ describe("the evaluation/import ratio", () => {
     // The evaluation imports the same SDKs, so it can never be the cheaper of the two.
     expect(evaluation).toBeGreaterThan(imports);
     expect(Math.abs(ratio - evaluation / imports)).toBeLessThan(0.02);
+  }, 120_000);
+
+  it("evaluates the built-in fixture, never a stack file the user edits, and says so", async () => {
+    // A hook that fails any read of a Pulumi.<stack>.yaml in the evaluation process.
+    const guard = join(mkdtempSync(join(tmpdir(), "bench-guard-")), "guard.cjs");
+    writeFileSync(
+      guard,
+      `const fs = require("node:fs");
+const stack = (p) => /Pulumi\\.[^/\\\\]+\\.yaml$/.test(String(p)) && !/Pulumi\\.yaml$/.test(String(p));
+for (const name of ["readFileSync", "existsSync", "statSync", "openSync"]) {
+  const original = fs[name];
+  fs[name] = function (p, ...rest) { if (stack(p)) throw new Error("read " + p); return original.call(this, p, ...rest); };
+}
+const readFile = fs.promises.readFile;
+fs.promises.readFile = function (p, ...rest) { if (stack(p)) return Promise.reject(new Error("read " + p)); return readFile.call(this, p, ...rest); };
+`,
+    );
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--require", guard, ...evaluationArgs(planScript)], {
+      cwd: root,
+      timeout: 120_000,
+    }).catch((error: unknown) => ({ stdout: "", stderr: (error as { stderr?: string }).stderr?.split("\n")[0] ?? String(error) }));
+    expect(stderr).not.toMatch(/read .*Pulumi\.\w+\.yaml/);
+    expect(stdout.trim()).toMatch(/^\d+ \d+$/);
+    expect(benchSource).toContain("the single-node fixture of offline/fixtures.ts");
   }, 120_000);
 });
