@@ -13,7 +13,7 @@ import { ConfigError, namespace, type RawConfig, validateConfig, type ValidConfi
 
 export type { OnePasswordSettings, Settings } from "./schema";
 export type { ClusterNode, ConfigProblem, Derived, RawConfig, ValidConfig } from "./validate";
-export { ConfigError, exampleStackFile, validateConfig } from "./validate";
+export { ConfigError, namespace, stackFile, validateConfig } from "./validate";
 
 export type SecretOutputs = {
   [K in SecretKey]: undefined extends SecretValues[K] ? pulumi.Output<string> | undefined : pulumi.Output<string>;
@@ -120,6 +120,14 @@ function isStoredSecret(key: string): boolean {
 
 /** Reads and checks the stack config; throws a ConfigError before any resource exists. */
 export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): Promise<HomelabConfig> {
+  try {
+    return await load(raw);
+  } catch (error) {
+    throw error instanceof ConfigError ? error.inFile(`Pulumi.${pulumi.getStack()}.yaml`) : error;
+  }
+}
+
+async function load(raw: RawConfig): Promise<HomelabConfig> {
   const config = validateConfig(raw, isStoredSecret);
   const ageRecipient = await preflight(config, pulumi.runtime.getRootDirectory());
   if (config.settings.backup === undefined) {

@@ -23,8 +23,11 @@ import {
 
 export const namespace = "homelab";
 
-/** The example stack config: every key described, with its default. The user's own is Pulumi.<stack>.yaml. */
-export const exampleStackFile = "Pulumi.example.yaml";
+/**
+ * The project's stack file, for stack homelab: as shipped it describes every key, with its default and
+ * example values. The user edits it (and `pulumi config set` writes into it), so no test reads it.
+ */
+export const stackFile = "Pulumi.homelab.yaml";
 
 export interface ConfigProblem {
   /** Full config key with its path, like `homelab:nodes[0].mac`; a node's name follows its path: `homelab:nodes[3].address (talos-wk-2)`. */

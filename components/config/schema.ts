@@ -1,7 +1,7 @@
 /**
  * The shape of the `homelab` stack config: one zod schema per key, the single
  * source of both validation and the TypeScript types. Every key is documented,
- * with its default, in Pulumi.example.yaml.
+ * with its default, in Pulumi.homelab.yaml as shipped.
  */
 import { z } from "zod";
 

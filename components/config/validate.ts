@@ -4,26 +4,34 @@
  * passed its shape checks; then the values derived from them. Every problem is
  * collected and reported at once in a single ConfigError.
  */
-import type { z } from "zod";
-
+import { describeIssue, placeAt, sameKeyOtherCase, unknownKeyMessage } from "./messages";
 import { type Cidr, parseCidr } from "./network";
-import { type ConfigProblem, exampleStackFile, keyNamer, namespace, parseParts } from "./parsed";
+import { type ConfigProblem, keyNamer, namespace, parseParts, stackFile } from "./parsed";
 import { crossFieldRules } from "./rules";
 import { type NodeSettings, type SecretKey, secretKeys, secretSchemas, type SecretValues, type Settings, settingsSchema } from "./schema";
 
-export { type ConfigProblem, exampleStackFile, namespace } from "./parsed";
+export { type ConfigProblem, namespace, stackFile } from "./parsed";
 export { credentialsFileProblem, knownHostsProblem } from "./rules";
 
 export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
+  /** `file`: the stack file the problems are in, named in the closing line (the program knows its stack, plan its --config). */
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly file?: string,
+  ) {
     super(
       [
         `The ${namespace} stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
         ...problems.map((p) => `  - ${p.key}: ${p.message}`),
-        `Fix them in Pulumi.<stack>.yaml or with \`pulumi config set\` (\`--secret\` for secrets); every key is described in ${exampleStackFile}.`,
+        `Fix them in ${file ?? "the stack file"}; set secrets with \`pulumi config set --secret <key>\` (it prompts, or reads standard input: never the value on the command line). ${stackFile} as shipped describes every key.`,
       ].join("\n"),
     );
     this.name = "ConfigError";
+  }
+
+  /** The same problems, the closing line naming `file`. */
+  inFile(file: string): ConfigError {
+    return new ConfigError(this.problems, file);
   }
 }
 
@@ -66,17 +74,6 @@ function parseValue(value: string): unknown {
   return value;
 }
 
-/** Zod's own wording for the checks that carry no message of ours. */
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type") {
-    if (issue.message.includes("received undefined"))
-      return `is required (expected ${issue.expected}); see ${exampleStackFile} for an example`;
-    return issue.expected === "boolean" ? "must be true or false" : `must be a ${issue.expected}`;
-  }
-  if (issue.code === "too_small" && issue.origin === "string") return "must not be empty";
-  return issue.message;
-}
-
 function derive(settings: ValidConfig["settings"]): Derived {
   const { cluster, nodes } = settings;
   const controlPlanes = nodes.filter((n) => n.role === "controlplane");
@@ -110,7 +107,14 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
     if (ns !== namespace || name === undefined) continue;
     if (settingKeys.includes(name)) values[name] = parseValue(value);
     else if (!(secretKeys as string[]).includes(name)) {
-      problems.push({ key, message: `is not a setting of this program; the keys are ${[...settingKeys, ...secretKeys].join(", ")}` });
+      const meant = sameKeyOtherCase(name, [...settingKeys, ...secretKeys]);
+      problems.push({
+        key,
+        message:
+          meant === undefined
+            ? `is not a setting of this program; the keys are ${[...settingKeys, ...secretKeys].join(", ")}`
+            : `is not a setting of this program; did you mean ${namespace}:${meant}? (keys are case-sensitive)`,
+      });
     }
   }
   const { key } = keyNamer(values["nodes"]);
@@ -118,7 +122,7 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
   const secrets: Partial<Record<SecretKey, string>> = {};
   for (const name of secretKeys) {
     const value = raw[key(name)];
-    const result = secretSchemas[name].safeParse(value);
+    const result = secretSchemas[name].safeParse(value, { reportInput: true });
     if (!result.success) {
       problems.push(
         ...result.error.issues.map((issue) => ({
@@ -137,14 +141,14 @@ export function validateConfig(raw: RawConfig, isStoredSecret: (key: string) => 
     if (result.data !== undefined) secrets[name] = result.data;
   }
 
-  const parsed = settingsSchema.safeParse(values);
+  const parsed = settingsSchema.safeParse(values, { reportInput: true });
   for (const issue of parsed.error?.issues ?? []) {
     const [top, ...rest] = issue.path;
     if (issue.code === "unrecognized_keys" && top !== undefined) {
       for (const unknown of issue.keys) {
         problems.push({
           key: key(String(top), [...rest, unknown]),
-          message: `is not a setting here; remove or rename it (${exampleStackFile} lists the keys)`,
+          message: unknownKeyMessage(unknown, placeAt(settingsSchema, issue.path, values), String(top)),
         });
       }
     } else {

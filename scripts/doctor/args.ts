@@ -39,15 +39,19 @@ Options:
   -h, --help              show this help
 `;
 
-export function parseDoctorArgs(argv: string[]): DoctorOptions {
-  const values = parseOptions(argv, {
-    stack: { type: "string", default: "homelab" },
-    "config-json": { type: "string" },
-    "stack-file": { type: "string" },
-    "sops-config": { type: "string" },
-    "timeout-ms": { type: "string", default: "5000" },
-    help: { type: "boolean", short: "h", default: false },
-  });
+export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DoctorOptions {
+  const values = parseOptions(
+    argv,
+    {
+      stack: { type: "string", default: "homelab" },
+      "config-json": { type: "string" },
+      "stack-file": { type: "string" },
+      "sops-config": { type: "string" },
+      "timeout-ms": { type: "string", default: "5000" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    env,
+  );
   const timeoutText = values["timeout-ms"];
   const timeoutMs = Number(timeoutText);
   if (!/^\d+$/.test(timeoutText) || timeoutMs < 1 || timeoutMs > 600_000) {

@@ -2,7 +2,8 @@
  * The stack config check: turn `pulumi config --show-secrets --json` into the
  * raw map the program sees, and run the program's own validation on it.
  */
-import { ConfigError, exampleStackFile, type RawConfig, validateConfig, type ValidConfig } from "../../components/config/validate";
+import { secretKeys } from "../../components/config/schema";
+import { ConfigError, namespace, type RawConfig, stackFile, validateConfig, type ValidConfig } from "../../components/config/validate";
 import { describeTalosRange, kubernetesMinorsFor, talosMinor } from "../../components/lib/talos-support";
 import { type CheckResult, fail, pass } from "./types";
 
@@ -46,8 +47,18 @@ export function parseConfigJson(text: string): StackConfigJson {
   return { raw, secretKeys };
 }
 
-const configFix = (stack: string) =>
-  `set it in Pulumi.${stack}.yaml or with \`pulumi config set\` (\`--secret\` for secrets); ${exampleStackFile} describes every key`;
+/**
+ * The fix for one problem. A secret goes in only through `pulumi config set --secret` with the value
+ * at its prompt or on standard input (pulumi/pulumi pkg/cmd/pulumi/config/config.go, v3.248.0),
+ * never typed into the file or onto the command line.
+ */
+export function configFix(key: string, stack: string): string {
+  const name = key.split(" ")[0] ?? key;
+  if ((secretKeys as string[]).some((secret) => name === `${namespace}:${secret}`)) {
+    return `run \`pulumi config set --secret ${name}\` and give the value at its prompt or on standard input (never on the command line, where shell history keeps it)`;
+  }
+  return `edit ${name} in Pulumi.${stack}.yaml (${stackFile} as shipped describes every key)`;
+}
 
 /** One ok line, or one failing line per problem; the valid config when there is one. */
 export function checkConfig(config: StackConfigJson, stack: string): { results: CheckResult[]; valid?: ValidConfig } {
@@ -69,6 +80,6 @@ export function checkConfig(config: StackConfigJson, stack: string): { results: 
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return { results: error.problems.map((p) => fail(`config ${p.key}`, p.message, configFix(stack))) };
+    return { results: error.problems.map((p) => fail(`config ${p.key}`, p.message, configFix(p.key, stack))) };
   }
 }

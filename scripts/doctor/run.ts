@@ -60,7 +60,7 @@ async function loadConfigJson(options: DoctorOptions, runner: CommandRunner, cwd
       return { raw: offline.config, secretKeys: new Set(offline.secretKeys), unread: offline.substituted };
     } catch (error) {
       if (!(error instanceof StackFileError)) throw error;
-      return fail(name, error.message, `pass the stack's Pulumi.${options.stack}.yaml (made from Pulumi.example.yaml)`);
+      return fail(name, error.message, `pass the stack's Pulumi.${options.stack}.yaml`);
     }
   }
   if (options.configJson !== undefined) {

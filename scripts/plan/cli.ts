@@ -5,10 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
-import { ConfigError, exampleStackFile } from "../../components/config";
+import { ConfigError, namespace, stackFile } from "../../components/config";
 import { resolveProjectPath } from "../../components/config/paths";
+import { secretKeys } from "../../components/config/schema";
 import { sopsGuard } from "../../components/lib/sops";
 import { runProgram } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
@@ -30,8 +31,7 @@ in what order and how long it would take; writes every generated document.
 A config \`pulumi up\` would refuse exits 1 with the same problems.
 
 Options:
-  --config <file>        stack config (default: Pulumi.homelab.yaml, or
-                         ${exampleStackFile} until you have one)
+  --config <file>        stack config (default: ${stackFile} in the project)
   --out <dir>            where documents and the graph go (default: out/ in the
                          project). Plan only writes into a new or empty
                          directory or one it wrote before, and only replaces
@@ -40,8 +40,7 @@ Options:
                          the model's figures; keys are the type names the plan
                          prints (VmLegacy) or full tokens
   --throwaway-secrets    give secrets that are not set yet throwaway values
-                         (\`pulumi up\` would refuse them as missing; always on
-                         for ${exampleStackFile})
+                         (\`pulumi up\` would refuse them as missing)
   --compare <file>       what changing from <file> to --config does
   --compare-last         the same, since the last successful plan
   --restore              the modelled time from the backups to a working
@@ -69,17 +68,21 @@ export interface PlanOptions {
   help: boolean;
 }
 
-export function parsePlanArgs(argv: string[]): PlanOptions {
-  const values = parseOptions(argv, {
-    config: { type: "string" },
-    out: { type: "string" },
-    latency: { type: "string" },
-    compare: { type: "string" },
-    "compare-last": { type: "boolean", default: false },
-    restore: { type: "boolean", default: false },
-    "throwaway-secrets": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  });
+export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PlanOptions {
+  const values = parseOptions(
+    argv,
+    {
+      config: { type: "string" },
+      out: { type: "string" },
+      latency: { type: "string" },
+      compare: { type: "string" },
+      "compare-last": { type: "boolean", default: false },
+      restore: { type: "boolean", default: false },
+      "throwaway-secrets": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    env,
+  );
   for (const name of ["config", "out", "latency", "compare"] as const) {
     if (values[name] === "") throw new UsageError(`--${name} needs a value`);
   }
@@ -187,6 +190,8 @@ export interface PlanDeps {
   projectRoot: string;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
+  /** Environment, for the options npm swallowed (`npm_config_*`); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The whole command; resolves to the exit status. */
@@ -210,19 +215,16 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     }
   }
 
+  /** The stack file as the user named it, for the closing line of a ConfigError. */
+  let configName: string = stackFile;
   try {
-    const options = parsePlanArgs(argv);
+    const options = parsePlanArgs(argv, deps.env ?? process.env);
     if (options.help) {
       stdout(usage);
       return 0;
     }
-    const userStack = join(deps.projectRoot, "Pulumi.homelab.yaml");
-    const configPath =
-      options.config !== undefined ? fromCwd(options.config) : existsSync(userStack) ? userStack : join(deps.projectRoot, exampleStackFile);
-    const configName = options.config ?? (relative(cwd, configPath) || configPath);
-    if (options.config === undefined && basename(configPath) === exampleStackFile) {
-      stderr(`No Pulumi.homelab.yaml yet: planning ${exampleStackFile} (copy it to Pulumi.homelab.yaml and edit the copy).\n`);
-    }
+    const configPath = options.config !== undefined ? fromCwd(options.config) : join(deps.projectRoot, stackFile);
+    configName = options.config ?? (relative(cwd, configPath) || configPath);
 
     const compareWith = options.compare !== undefined ? fromCwd(options.compare) : options.compareLast ? lastPlanConfig : undefined;
     if (compareWith !== undefined) {
@@ -233,8 +235,9 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
 
     const model = options.latency === undefined ? latencyModel : await readLatency(fromCwd(options.latency), options.latency);
     if (options.restore) {
-      const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
-      const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
+      const offline = await step(`reading ${configName}`, () =>
+        readStackConfig(configPath, { fillMissingSecrets: options.throwawaySecrets }),
+      );
       if (backupRecipients(offline.config).length === 0) {
         stdout(`${nothingToRestoreReport(configName).join("\n")}\n`);
         return exitCodes.failed;
@@ -243,15 +246,17 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
         restoreRun(offline.config, offline.secretKeys),
       );
       const onePassword = JSON.parse(offline.config["homelab:onePassword"] ?? "{}") as { mode?: string };
-      stdout(`${restoreReport(restoreEstimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect"), configName).join("\n")}\n`);
+      const est = restoreEstimate(run, model, onePassword.mode === "sdk" ? "sdk" : "connect");
+      stdout(`${restoreReport(est, configName).join("\n")}\n`);
       return 0;
     }
     const outDir = options.out !== undefined ? fromCwd(options.out) : join(deps.projectRoot, "out");
     const outName = relative(cwd, outDir) || ".";
     // Before the evaluation, so a refused directory costs nothing.
     const previous = await previousOutput(outDir);
-    const fillMissingSecrets = options.throwawaySecrets || basename(configPath) === exampleStackFile;
-    const offline = await step(`reading ${configName}`, () => readStackConfig(configPath, { fillMissingSecrets }));
+    const offline = await step(`reading ${configName}`, () =>
+      readStackConfig(configPath, { fillMissingSecrets: options.throwawaySecrets }),
+    );
     const { config: programConfig, unchecked, checkout } = withoutUnverifiableCheckout(offline, deps.projectRoot);
     if (checkout !== undefined) {
       // What needs no key still runs: plaintext in the checkout is refused as the program's preflight refuses it.
@@ -299,7 +304,12 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     return unchecked === undefined ? exitCodes.ok : exitCodes.incomplete;
   } catch (error) {
     if (error instanceof ConfigError) {
-      stderr(`\n${error.message}\n`);
+      stderr(`\n${error.inFile(configName).message}\n`);
+      if (onlySecretsMissing(error)) {
+        stderr(
+          "Only secrets are missing: `npm run plan -- --throwaway-secrets` plans with throwaway values in their place; `pulumi up` needs them set with `pulumi config set --secret <key>`.\n",
+        );
+      }
       return 1;
     }
     if (error instanceof UsageError || error instanceof StackFileError) {
@@ -308,6 +318,12 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     }
     throw error;
   }
+}
+
+/** Whether every problem is a secret that is not set at all: then --throwaway-secrets gives a plan. */
+function onlySecretsMissing(error: ConfigError): boolean {
+  const secrets = new Set<string>(secretKeys.map((key) => `${namespace}:${key}`));
+  return error.problems.length > 0 && error.problems.every((p) => secrets.has(p.key) && p.message.startsWith("is required"));
 }
 
 /**

@@ -11,8 +11,9 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLError } from "yaml";
 
+import { namespace, stackFile } from "../../components/config";
 import { generateSecrets } from "../../offline/fixtures";
 
 export interface OfflineConfig {
@@ -39,6 +40,25 @@ export interface ReadOptions {
 
 export class StackFileError extends Error {}
 
+/**
+ * A key as Pulumi reads it: one without a namespace belongs to the project (`proxmox` is
+ * `homelab:proxmox`), pulumi/pulumi sdk/go/common/workspace/loaders.go,
+ * stackConfigNamespacedWithProject, v3.248.0 (the locked @pulumi/pulumi). The project name is
+ * Pulumi.yaml's `name`, which a test holds equal to the program's namespace.
+ */
+export function namespaced(key: string): string {
+  return key.includes(":") ? key : `${namespace}:${key}`;
+}
+
+/** The parser's reason with the line and column, and the line itself: all of it, not cut at its colon. */
+function yamlProblem(error: unknown, text: string): string {
+  if (!(error instanceof YAMLError)) return String(error);
+  const before = text.slice(0, error.pos[0]).split("\n");
+  const line = before.length;
+  const column = (before.at(-1)?.length ?? 0) + 1;
+  return `${error.message.trim()} at line ${line}, column ${column}: \`${text.split(/\r?\n/)[line - 1] ?? ""}\``;
+}
+
 export async function readStackConfig(path: string, options: ReadOptions = {}): Promise<OfflineConfig> {
   let text: string;
   try {
@@ -48,9 +68,9 @@ export async function readStackConfig(path: string, options: ReadOptions = {}): 
   }
   let file: unknown;
   try {
-    file = parseYaml(text);
+    file = parseYaml(text, { prettyErrors: false });
   } catch (error) {
-    throw new StackFileError(`${path} is not YAML: ${(error as Error).message.split("\n")[0] ?? ""}`);
+    throw new StackFileError(`${path} is not YAML: ${yamlProblem(error, text)}`);
   }
   const configSection = typeof file === "object" && file !== null ? (file as { config?: unknown }).config : undefined;
   if (configSection !== undefined && (typeof configSection !== "object" || configSection === null || Array.isArray(configSection))) {
@@ -58,13 +78,22 @@ export async function readStackConfig(path: string, options: ReadOptions = {}): 
   }
   const config: Record<string, string> = {};
   const encrypted: string[] = [];
-  for (const [key, value] of Object.entries((configSection ?? {}) as Record<string, unknown>)) {
+  for (const [written, value] of Object.entries((configSection ?? {}) as Record<string, unknown>)) {
+    const key = namespaced(written);
+    if (key !== written && Object.hasOwn(configSection as object, key)) {
+      throw new StackFileError(`${path} sets both ${written} and ${key}; keep one`);
+    }
     if (typeof value === "object" && value !== null && "secure" in value) encrypted.push(key);
     else config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
+  if (![...Object.keys(config), ...encrypted].some((key) => key.startsWith(`${namespace}:`))) {
+    throw new StackFileError(
+      `${path} sets no ${namespace} key under \`config:\`; is it a Pulumi.<stack>.yaml? (${stackFile} is the project's)`,
+    );
+  }
   let mode: keyof typeof secretKeysByMode = "connect";
   try {
-    const onePassword = JSON.parse(config["homelab:onePassword"] ?? "{}") as { mode?: unknown } | null;
+    const onePassword = JSON.parse(config[`${namespace}:onePassword`] ?? "{}") as { mode?: unknown } | null;
     if (onePassword?.mode === "sdk") mode = "sdk";
   } catch {
     // A malformed onePassword is reported by the program's own validation.

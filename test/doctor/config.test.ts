@@ -1,5 +1,5 @@
 /** The Pulumi CLI and stack-config checks, the command line, and the 1Password check: no Proxmox needed. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -284,6 +284,35 @@ describe("doctor from the stack YAML, without the CLI", () => {
     const report = await runDoctor({ ...options, stackFile: stackYaml(stack, ["proxmoxApiToken"]) }, { runner: fakePulumi({}) });
     expect(report.exitCode).toBe(1);
     expect(report.results.find((r) => !r.ok)?.name).toBe("config homelab:proxmoxApiToken");
+  });
+
+  it("never tells the user to put a secret into the stack file: a secret's fix is `pulumi config set --secret` without the value", async () => {
+    const stack = await doctorStack("https://127.0.0.1:1/");
+    const report = await runDoctor({ ...options, stackFile: stackYaml(stack, ["proxmoxApiToken"]) }, { runner: fakePulumi({}) });
+    const secret = report.results.find((r) => r.name === "config homelab:proxmoxApiToken");
+    expect(secret?.fix).toBe(
+      "run `pulumi config set --secret homelab:proxmoxApiToken` and give the value at its prompt or on standard input (never on the command line, where shell history keeps it)",
+    );
+    expect(secret?.fix).not.toMatch(/Pulumi\.\w+\.yaml/);
+  });
+
+  it("reads a stack file whose keys lack the homelab: prefix as Pulumi does", async () => {
+    const stack = await doctorStack("https://127.0.0.1:1/");
+    const prefixed = stackYaml(stack);
+    const bare = tempFile("Pulumi.bare.yaml", readFileSync(prefixed, "utf8").replace(/^ {2}homelab:(\w+):/gm, "  $1:"));
+    expect(readFileSync(bare, "utf8")).not.toContain("homelab:proxmox:");
+    const [a, b] = await Promise.all([
+      runDoctor({ ...options, stackFile: prefixed }, { runner: fakePulumi({ missing: true }) }),
+      runDoctor({ ...options, stackFile: bare }, { runner: fakePulumi({ missing: true }) }),
+    ]);
+    expect(b.results.find((r) => r.name === "stack config")?.ok).toBe(true);
+    expect(b.results).toEqual(a.results);
+  });
+
+  it("catches an option npm took for itself (`npm run doctor --stack-file x`, no `--`)", () => {
+    expect(() => parseDoctorArgs(["Pulumi.lab.yaml"], { npm_lifecycle_event: "doctor", npm_config_stack_file: "true" })).toThrow(
+      new UsageError("npm took --stack-file for itself: did you forget `--`? Run `npm run doctor -- --stack-file …`"),
+    );
   });
 
   it("takes --stack-file or --config-json, not both, and says so in one line", () => {

@@ -9,12 +9,16 @@ import { stringify } from "yaml";
 import { multiNodeSettings } from "../../offline/fixtures";
 import { main, outputMarker, withLatencyOverrides } from "../../scripts/plan/cli";
 import { latencyModel } from "../../scripts/plan/latency";
+import { writeStackFile } from "../support/stack-file";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "plan-cli-"));
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
+
+/** The single-node fixture, its secrets stored encrypted. */
+const fixture = writeStackFile({ dir: scratch });
 
 let dirs = 0;
 function freshDir(): string {
@@ -59,7 +63,7 @@ describe("--out never deletes what plan did not write", () => {
   it("refuses a directory holding a file plan did not write, and leaves it as it was", async () => {
     const out = freshDir();
     writeFileSync(join(out, "notes.txt"), "mine");
-    const { code, stderr } = await plan(["--config", "Pulumi.example.yaml", "--out", out]);
+    const { code, stderr } = await plan(["--config", fixture, "--out", out]);
     expect(code).toBe(2);
     expect(stderr).toContain(`--out ${out} already holds files plan did not write (notes.txt)`);
     expect(readdirSync(out)).toEqual(["notes.txt"]);
@@ -71,7 +75,7 @@ describe("--out never deletes what plan did not write", () => {
     mkdirSync(join(checkout, ".git"));
     writeFileSync(join(checkout, ".git", "HEAD"), "ref: refs/heads/main\n");
     writeFileSync(join(checkout, "index.ts"), "// code");
-    const { code, stderr } = await plan(["--config", join(root, "Pulumi.example.yaml"), "--out", "."], checkout);
+    const { code, stderr } = await plan(["--config", fixture, "--out", "."], checkout);
     expect(code).toBe(2);
     expect(stderr.trim().split("\n").at(-1)).toMatch(/^plan: --out .* already holds files plan did not write \(\.git, index\.ts\)/);
     expect(readFileSync(join(checkout, ".git", "HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
@@ -101,7 +105,7 @@ describe("--out never deletes what plan did not write", () => {
 describe("what plan prints", () => {
   it("counts the files it writes the same way in the progress line, the summary and on disk", async () => {
     const out = join(freshDir(), "out");
-    const { code, stdout, stderr } = await plan(["--config", "Pulumi.example.yaml", "--out", out]);
+    const { code, stdout, stderr } = await plan(["--config", fixture, "--out", out]);
     expect(code).toBe(0);
     const onDisk = filesUnder(out).length;
     const writing = /writing (\d+) files/.exec(stderr)?.[1];
@@ -162,14 +166,7 @@ describe("command-line handling", () => {
     ["[90]", /must be a JSON object of seconds per resource type/],
     ["{nope", /is not JSON/],
   ])("--latency %s is refused in one line, exit 2", async (content, message) => {
-    const { code, stderr } = await plan([
-      "--config",
-      "Pulumi.example.yaml",
-      "--out",
-      join(freshDir(), "o"),
-      "--latency",
-      latencyFile(content),
-    ]);
+    const { code, stderr } = await plan(["--config", fixture, "--out", join(freshDir(), "o"), "--latency", latencyFile(content)]);
     expect(code).toBe(2);
     expect(stderr.trim().split("\n").at(-1)).toMatch(message);
   });
@@ -180,7 +177,7 @@ describe("command-line handling", () => {
     expect(model["talos:machine/bootstrap:Bootstrap"]?.seconds).toBe(25);
     const { code, stdout } = await plan([
       "--config",
-      "Pulumi.example.yaml",
+      fixture,
       "--out",
       join(freshDir(), "o"),
       "--latency",

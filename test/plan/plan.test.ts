@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { multiNodeSettings } from "../../offline/fixtures";
+import { multiNodeSettings, singleNodeSettings } from "../../offline/fixtures";
 import type { ProgramRun } from "../../offline/harness";
 import { knownSecrets } from "../../offline/secrets";
 import { generatedDocuments, redacted } from "../../scripts/plan/documents";
@@ -15,6 +15,7 @@ import { latencyModel, strictChainSeconds, withHealthWait } from "../../scripts/
 import { estimate } from "../../scripts/plan/report";
 import { readStackConfig } from "../../scripts/plan/stack-config";
 import { runExample, types } from "../support/program";
+import { stackFileText, writeStackFile } from "../support/stack-file";
 
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -105,7 +106,7 @@ describe("generated documents", async () => {
 describe("npm run plan", () => {
   it("reads an encrypted stack config without decrypting it: every secure value is replaced", async () => {
     const path = join(scratch, "Pulumi.encrypted.yaml");
-    writeFileSync(path, `${readFileSync(join(root, "Pulumi.example.yaml"), "utf8")}  homelab:sopsAgeKey:\n    secure: v1:abc\n`);
+    writeFileSync(path, stackFileText({ encryptedSecrets: false, extra: { "homelab:sopsAgeKey": { secure: "v1:abc" } } }));
     const offline = await readStackConfig(path);
     expect(offline.substituted).toEqual([
       "homelab:onePasswordConnectToken",
@@ -118,7 +119,7 @@ describe("npm run plan", () => {
 
   it("prints layers, graph and estimate, and writes the documents", async () => {
     const out = join(scratch, "out");
-    const { stdout } = await run("npx", ["tsx", "scripts/plan.ts", "--config", "Pulumi.example.yaml", "--out", out], {
+    const { stdout } = await run("npx", ["tsx", "scripts/plan.ts", "--config", writeStackFile({ dir: scratch }), "--out", out], {
       cwd: root,
       timeout: 60_000,
     });
@@ -132,7 +133,9 @@ describe("npm run plan", () => {
 
   it("exits non-zero with the config problems on a bad config", async () => {
     const path = join(scratch, "Pulumi.bad.yaml");
-    writeFileSync(path, readFileSync(join(root, "Pulumi.example.yaml"), "utf8").replace('mac: "BC:24:11:00:00:01"', 'mac: "nope"'));
+    const settings = singleNodeSettings();
+    settings["nodes"] = [{ ...(settings["nodes"] as object[])[0], mac: "nope" }];
+    writeFileSync(path, stackFileText({ settings }));
     const failure = await run("npx", ["tsx", "scripts/plan.ts", "--config", path, "--out", join(scratch, "bad")], {
       cwd: root,
       timeout: 60_000,

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 
 import { recoveryIdentityVariable } from "../../components/config/restore";
 import { generateRecoveryKey } from "../../offline/fixtures";
 import { main } from "../../scripts/plan/cli";
 import { latencyModel } from "../../scripts/plan/latency";
 import { etcdRecovery, preparation, restoreGoalSeconds } from "../../scripts/plan/restore";
+import { writeStackFile } from "../support/stack-file";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "plan-restore-"));
@@ -39,13 +39,14 @@ const seconds = (line: string) => {
   return Number(m?.[1]) * 60 + Number(m?.[2]);
 };
 
-/** The example stack config with a backup recipient: what a restore starts from. */
+/** The single-node fixture with a backup recipient: what a restore starts from. */
 function configWithBackup(): string {
-  const example = parse(readFileSync(join(root, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> };
-  example.config["homelab:backup"] = { recipients: [generateRecoveryKey().recipient] };
-  const file = join(scratch, "Pulumi.backup.yaml");
-  writeFileSync(file, stringify(example));
-  return file;
+  return writeStackFile({
+    dir: scratch,
+    name: "Pulumi.backup.yaml",
+    encryptedSecrets: false,
+    extra: { "homelab:backup": { recipients: [generateRecoveryKey().recipient] } },
+  });
 }
 
 describe("plan --restore", async () => {
@@ -54,9 +55,10 @@ describe("plan --restore", async () => {
   const run = await plan(withBackup);
 
   it("on a config with no backup, says there is nothing to restore from instead of a time (exit 1)", async () => {
-    const none = await plan(["--restore"]); // Pulumi.example.yaml leaves homelab:backup commented out
+    const without = writeStackFile({ dir: scratch, name: "Pulumi.nobackup.yaml" }); // no homelab:backup
+    const none = await plan(["--restore", "--config", without]);
     expect(none.code).toBe(1);
-    expect(none.stdout).toMatch(/^Nothing to restore from: Pulumi\.example\.yaml sets no homelab:backup\.recipients/);
+    expect(none.stdout).toMatch(/^Nothing to restore from: .*Pulumi\.nobackup\.yaml sets no homelab:backup\.recipients/);
     expect(none.stdout).not.toMatch(/Modelled time|\d+m\d\ds/);
   });
   const printed = steps(run.stdout);

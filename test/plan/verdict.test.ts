@@ -21,6 +21,7 @@ import { generateSecrets } from "../../offline/fixtures";
 import { runProgram } from "../../offline/harness";
 import { exitCodes } from "../../scripts/lib/exit-codes";
 import { main } from "../../scripts/plan/cli";
+import { stackFileText } from "../support/stack-file";
 
 const root = join(__dirname, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "plan-verdict-"));
@@ -118,7 +119,7 @@ const cases: Case[] = [
 
 describe("plan and the program under the engine's config semantics agree", async () => {
   const secrets = await generateSecrets();
-  const example = parseYaml(readFileSync(join(root, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const example = parseYaml(stackFileText({ encryptedSecrets: false })) as { config: Record<string, unknown> };
 
   it.each(cases)(
     "$name",
