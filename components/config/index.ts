@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveProjectPath } from "./paths";
+import { placeholderProblems } from "./placeholders";
 import { prepareRestore, recoveryIdentityVariable, type Restore, RestoreProblem } from "./restore";
 import type { SecretKey, SecretValues } from "./schema";
 import { ageRecipientOf, undecryptableSopsFiles } from "./sops";
@@ -129,6 +130,14 @@ export async function loadConfig(raw: RawConfig = pulumi.runtime.allConfig()): P
 
 async function load(raw: RawConfig): Promise<HomelabConfig> {
   const config = validateConfig(raw, isStoredSecret);
+  const { proxmox, cluster, flux } = config.settings;
+  for (const { key, message } of placeholderProblems({
+    proxmoxEndpoint: proxmox.endpoint,
+    clusterEndpoint: cluster.endpoint,
+    fluxUrl: flux.url,
+  })) {
+    void pulumi.log.warn(`${key}: ${message}`);
+  }
   const ageRecipient = await preflight(config, pulumi.runtime.getRootDirectory());
   if (config.settings.backup === undefined) {
     void pulumi.log.warn(

@@ -2,6 +2,7 @@
  * The stack config check: turn `pulumi config --show-secrets --json` into the
  * raw map the program sees, and run the program's own validation on it.
  */
+import { placeholderProblems } from "../../components/config/placeholders";
 import { secretKeys } from "../../components/config/schema";
 import { ConfigError, namespace, type RawConfig, stackFile, validateConfig, type ValidConfig } from "../../components/config/validate";
 import { describeTalosRange, kubernetesMinorsFor, talosMinor } from "../../components/lib/talos-support";
@@ -65,6 +66,12 @@ export function checkConfig(config: StackConfigJson, stack: string): { results: 
   try {
     const valid = validateConfig(config.raw, (key) => config.secretKeys.has(key));
     const { nodes, onePassword, cluster } = valid.settings;
+    const placeholders = placeholderProblems({
+      proxmoxEndpoint: valid.settings.proxmox.endpoint,
+      clusterEndpoint: cluster.endpoint,
+      fluxUrl: valid.settings.flux.url,
+    });
+    if (placeholders.length > 0) return { results: placeholders.map((p) => fail(`config ${p.key}`, p.message, configFix(p.key, stack))) };
     const hosts = [...new Set(nodes.map((n) => n.proxmoxNode))];
     const minor = talosMinor(cluster.talosVersion) ?? "";
     const kubernetes = kubernetesMinorsFor(minor) ?? [];

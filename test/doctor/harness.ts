@@ -192,6 +192,8 @@ export async function doctorStack(endpoint: string): Promise<DoctorStack> {
   const all = await generateSecrets();
   const settings = singleNodeSettings();
   settings["proxmox"] = { ...(settings["proxmox"] as object), endpoint };
+  // Not the example's placeholder (github.com/example/…), which the doctor fails on.
+  settings["flux"] = { ...(settings["flux"] as object), url: "https://git.home.arpa/homelab/homelab-gitops.git" };
   return { settings, secrets: connectSecrets(all), all };
 }
 
