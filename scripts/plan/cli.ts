@@ -17,6 +17,7 @@ import { builtToolPath } from "../../tools/registry";
 import { parseOptions, UsageError } from "../lib/args";
 import { exitCodes } from "../lib/exit-codes";
 import { type FinalConfigs, finalMachineConfigs, generatedDocuments } from "./documents";
+import { planHtml } from "./html";
 import { compareStackConfigs, impactReport, lastPlanConfig, recordLastPlan } from "./impact";
 import { type Latency, latencyModel } from "./latency";
 import { estimate, estimateReport, graphText, layerReport, mermaid } from "./report";
@@ -281,6 +282,7 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
     const files = new Map([...documents, ...(final?.files ?? [])]);
     files.set("graph.mmd", mermaid(run));
     files.set("graph.txt", `${graphText(run).join("\n")}\n`);
+    files.set("plan.html", planHtml(run, est, model, configName));
     await step(`writing ${files.size} files to ${outName}/`, () => writeOutput(outDir, files, previous));
 
     const lines = [
@@ -296,7 +298,7 @@ export async function main(argv: string[], deps: PlanDeps): Promise<number> {
       "",
       ...(unchecked === undefined ? [] : [unchecked, ""]),
       ...finalConfigsReport(final),
-      `Files: ${files.size} in ${outName}/: ${files.size - 2} documents (talos/, helm/, manifests/) and the graph (graph.mmd for Mermaid, graph.txt)`,
+      `Files: ${files.size} in ${outName}/: ${files.size - 3} documents (talos/, helm/, manifests/) the graph (graph.mmd for Mermaid, graph.txt) and plan.html (timeline and graph, open it in a browser)`,
     ];
     stdout(`${lines.join("\n")}\n`);
     await recordLastPlan(offline);

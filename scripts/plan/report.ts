@@ -3,14 +3,14 @@ import { Graph } from "../../offline/graph";
 import type { ProgramRun, Registration } from "../../offline/harness";
 import { costOf, type Latency, strictChainSeconds, withHealthWait } from "./latency";
 
-const layers = [
+export const layers = [
   ["homelab:proxmox:TalosMachines", "Proxmox VMs"],
   ["homelab:talos:Cluster", "Talos cluster"],
   ["homelab:flux:Flux", "Flux with SOPS"],
   ["homelab:secrets:ExternalSecrets", "External Secrets + 1Password"],
 ] as const;
 
-const label = (r: Registration) => `${r.type.split(":").pop() ?? r.type} ${r.name}`;
+export const label = (r: Registration) => `${r.type.split(":").pop() ?? r.type} ${r.name}`;
 export const minutes = (seconds: number) => `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
 
 export interface Estimate {
@@ -37,7 +37,7 @@ export function estimate(run: ProgramRun, model: Record<string, Latency>, onePas
 }
 
 /** The layer component a resource belongs to. */
-function layerOf(run: ProgramRun, r: Registration): string | undefined {
+export function layerOf(run: ProgramRun, r: Registration): string | undefined {
   if (layers.some(([type]) => type === r.type)) return r.type;
   return r.parent ? layerOf(run, run.byUrn(r.parent)) : undefined;
 }

@@ -109,7 +109,10 @@ describe("what plan prints", () => {
     expect(code).toBe(0);
     const onDisk = filesUnder(out).length;
     const writing = /writing (\d+) files/.exec(stderr)?.[1];
-    const summary = /^Files: (\d+) in .*: (\d+) documents .* and the graph \(graph\.mmd for Mermaid, graph\.txt\)$/m.exec(stdout);
+    const summary =
+      /^Files: (\d+) in .*: (\d+) documents .* the graph \(graph\.mmd for Mermaid, graph\.txt\) and plan\.html \(timeline and graph, open it in a browser\)$/m.exec(
+        stdout,
+      );
     expect(Number(writing)).toBe(onDisk);
     expect(Number(summary?.[1])).toBe(onDisk);
     expect(Number(summary?.[2])).toBe(onDisk - 2);

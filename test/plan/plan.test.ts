@@ -127,7 +127,7 @@ describe("npm run plan", () => {
     expect(stdout).toMatch(/1\. Proxmox VMs .*\n\s+2\. Talos cluster .*\n\s+3\. Flux with SOPS .*\n\s+4\. External Secrets/);
     expect(stdout).toMatch(/Estimated `pulumi up` on a new stack: \d+m\d\ds \(critical path\)/);
     expect(stdout).toContain("ratio 1.000");
-    expect(readdirSync(out).sort()).toEqual([".homelab-plan.json", "graph.mmd", "graph.txt", "helm", "manifests", "talos"]);
+    expect(readdirSync(out).sort()).toEqual([".homelab-plan.json", "graph.mmd", "graph.txt", "helm", "manifests", "plan.html", "talos"]);
     expect(readFileSync(join(out, "graph.mmd"), "utf8")).toMatch(/^graph TD\n/);
   }, 60_000);
 
