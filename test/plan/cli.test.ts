@@ -115,7 +115,7 @@ describe("what plan prints", () => {
       );
     expect(Number(writing)).toBe(onDisk);
     expect(Number(summary?.[1])).toBe(onDisk);
-    expect(Number(summary?.[2])).toBe(onDisk - 2);
+    expect(Number(summary?.[2])).toBe(onDisk - 3); // graph.mmd, graph.txt, plan.html
   });
 
   it("shows each VM's Proxmox host, id, cores, memory and disk in the resource list", async () => {
