@@ -12,6 +12,8 @@ export interface DoctorOptions {
   sopsConfig?: string;
   /** Per-request limit for the Proxmox API, in ms; default 5000. */
   timeoutMs: number;
+  /** Check only the workstation tools the quick start uses. */
+  tools?: boolean;
   help: boolean;
 }
 
@@ -36,6 +38,9 @@ Options:
   --sops-config <file>    the GitOps repository's .sops.yaml
                           (default: <homelab:flux.localCheckout>/.sops.yaml)
   --timeout-ms <ms>       time limit per Proxmox API request (default: 5000)
+  --tools                 check only the workstation tools the quick start uses
+                          (git, pulumi, age-keygen, sops, talosctl, kubectl,
+                          flux, op), each with its install line
   -h, --help              show this help
 `;
 
@@ -48,6 +53,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
       "stack-file": { type: "string" },
       "sops-config": { type: "string" },
       "timeout-ms": { type: "string", default: "5000" },
+      tools: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     env,
@@ -65,6 +71,7 @@ export function parseDoctorArgs(argv: string[], env: NodeJS.ProcessEnv = process
   return {
     stack,
     timeoutMs,
+    tools: values.tools,
     help: values.help,
     ...(values["config-json"] !== undefined ? { configJson: values["config-json"] } : {}),
     ...(values["stack-file"] !== undefined ? { stackFile: values["stack-file"] } : {}),

@@ -18,6 +18,7 @@ import { checkOnePassword } from "./onepassword";
 import { checkProxmox } from "./proxmox";
 import { checkPulumiCli, type CommandRunner, execRunner, pulumiConfigJson } from "./pulumi";
 import { checkSopsFiles, checkSopsPlaintext, checkSopsRecipients } from "./sops";
+import { checkTools } from "./tools";
 import { type CheckResult, fail, formatResult, pass } from "./types";
 
 export interface DoctorDeps {
@@ -213,6 +214,16 @@ export async function main(argv: string[], deps: DoctorDeps = {}): Promise<numbe
   if (options.help) {
     write(usage);
     return 0;
+  }
+  if (options.tools === true) {
+    write("Checking the workstation tools the quick start uses…");
+    const results = await checkTools(deps.runner ?? execRunner);
+    for (const result of results) write(formatResult(result));
+    const failed = results.filter((r) => !r.ok).length;
+    write(
+      failed === 0 ? "Every required tool is there." : `${failed} missing: install them with the fix lines above, then run this again.`,
+    );
+    return failed === 0 ? 0 : 1;
   }
   write(`Checking stack ${options.stack} before \`pulumi up\`…`);
   const report = await runDoctor(options, deps);

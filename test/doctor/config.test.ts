@@ -170,12 +170,13 @@ describe("stack config check", () => {
 
 describe("command line", () => {
   it("has defaults and takes every flag", () => {
-    expect(parseDoctorArgs([])).toEqual({ stack: "homelab", timeoutMs: 5000, help: false });
+    expect(parseDoctorArgs([])).toEqual({ stack: "homelab", timeoutMs: 5000, tools: false, help: false });
     expect(parseDoctorArgs(["--stack", "lab", "--config-json", "c.json", "--sops-config", "x/.sops.yaml", "--timeout-ms", "200"])).toEqual({
       stack: "lab",
       configJson: "c.json",
       sopsConfig: "x/.sops.yaml",
       timeoutMs: 200,
+      tools: false,
       help: false,
     });
   });
