@@ -153,7 +153,7 @@ describe("plan with flux.localCheckout and no readable age key", () => {
   const leak = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\nstringData:\n  password: hunter2\n";
 
   async function plan(sopsAgeKey: "encrypted" | "unset", checkoutFiles: Record<string, string>) {
-    const example = parseYaml(readFileSync(join(root, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const example = parseYaml(stackFileText({ encryptedSecrets: false })) as { config: Record<string, unknown> };
     const config = structuredClone(example.config);
     const checkout = mkdtempSync(join(scratch, "checkout-"));
     for (const [name, text] of Object.entries(checkoutFiles)) writeFileSync(join(checkout, name), text);
