@@ -4,7 +4,7 @@
  * the program passes to talos:machine/getConfiguration, as the offline recorder saw them,
  * generates the configuration as the provider's talos_machine_configuration data source does,
  * applies the program's patches with machinery's config patcher, and validates the result as a
- * node does when it is applied (metal mode, strict). Run for Pulumi.example.yaml and every config
+ * node does when it is applied (metal mode, strict). Run for the single-node stack file and every config
  * of the Talos corpus, on every node and every Talos minor the program supports.
  *
  * The mock's machine secrets are stand-ins (random bytes for most certificates), so the cluster
@@ -13,7 +13,6 @@
  * pkg/talos/talos_machine_secrets_resource.go, v0.11.0), shared by every node as in the program
  * (made once: machinery's RSA service-account key takes seconds).
  */
-import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -26,15 +25,14 @@ import { readStackConfig } from "../../scripts/plan/stack-config";
 import { toolPath } from "../../tools/registry";
 import { buildMachineConfig, generateMachineSecrets, type MachineSecrets } from "../../tools/talos-machinery";
 import { invokes } from "../support/program";
+import { writeStackFile } from "../support/stack-file";
 import { corpusConfigs } from "../support/talos-corpus";
 
 type Doc = Record<string, unknown>;
 type Config = { config: Record<string, string>; secretKeys: string[] };
 
-const root = join(__dirname, "..", "..");
-
 const configs: Record<string, () => Promise<Config>> = {
-  "Pulumi.example.yaml": () => readStackConfig(join(root, "Pulumi.example.yaml"), { fillMissingSecrets: true }),
+  "the single-node stack file": () => readStackConfig(writeStackFile({ encryptedSecrets: false }), { fillMissingSecrets: true }),
   ...Object.fromEntries(
     Object.entries(corpusConfigs).map(([name, settings]) => [
       name,
