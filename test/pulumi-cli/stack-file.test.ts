@@ -3,18 +3,16 @@
  * writes the stack files; the tests check what it writes and that `npm run plan` and
  * `npm run doctor` read them as the CLI does. Nothing here needs a provider plugin or a network.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 
-import { generateSecrets } from "../../offline/fixtures";
+import { generateSecrets, singleNodeSettings } from "../../offline/fixtures";
 import { parseConfigJson, type StackConfigJson } from "../../scripts/doctor/config";
 import { runDoctor } from "../../scripts/doctor/run";
 import { readStackConfig } from "../../scripts/plan/stack-config";
-import { lockedVersion, repoRoot } from "../../tools/registry";
+import { lockedVersion } from "../../tools/registry";
 import { type PulumiSandbox, pulumiSandbox } from "../support/pulumi-cli";
 
 const timeout = 120_000;
@@ -101,25 +99,32 @@ describe("pulumi config set --secret", () => {
   );
 });
 
-/** The stack file the repository ships (the one tracked Pulumi.<stack>.yaml), which the README has the user start from. */
-function shippedStackFile(): string {
-  const tracked = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: repoRoot, encoding: "utf8" }).split("\n").filter(Boolean);
-  if (tracked.length !== 1) throw new Error(`expected one tracked Pulumi.<stack>.yaml, found ${tracked.join(", ") || "none"}`);
-  return join(repoRoot, tracked[0] as string);
+/**
+ * The user's stack file as they have it before `pulumi stack init`: the fixture's settings (never the
+ * repository's own stack file, which the user edits), hosts of this machine instead of placeholders.
+ */
+function userStackFile(): StackYaml & { config: Record<string, unknown> } {
+  const fixture = singleNodeSettings() as Record<string, Record<string, unknown>>;
+  const settings = {
+    ...fixture,
+    proxmox: { ...fixture["proxmox"], endpoint: "https://127.0.0.1:8006/" },
+    flux: { ...fixture["flux"], url: "https://git.home.arpa/homelab/homelab-gitops.git" },
+  };
+  return { config: Object.fromEntries(Object.entries(settings).map(([key, value]) => [`homelab:${key}`, value])) };
 }
 
-describe("the README's path from the shipped stack file to the user's stack", async () => {
+describe("the README's path: the user's stack file, then pulumi stack init", async () => {
   const sandbox = pulumiSandbox();
   const secrets = await generateSecrets();
-  const shipped = parseYaml(readFileSync(shippedStackFile(), "utf8")) as StackYaml;
+  const user = userStackFile();
 
   it(
-    "the shipped file as Pulumi.homelab.yaml, then stack init: every key is kept and encryptionsalt added",
+    "stack init keeps every key the file had and adds the passphrase's encryptionsalt",
     () => {
-      copyFileSync(shippedStackFile(), sandbox.stackFile("homelab"));
+      writeFileSync(sandbox.stackFile("homelab"), stringify(user));
       sandbox.ok(["stack", "init", "homelab"]);
       const after = readYaml(sandbox, "homelab");
-      expect(after.config).toEqual(shipped.config);
+      expect(after.config).toEqual(user.config);
       expect(after.encryptionsalt).toMatch(/^v1:/);
     },
     timeout,
@@ -147,8 +152,6 @@ describe("the README's path from the shipped stack file to the user's stack", as
   it(
     "npm run doctor -- --stack-file validates it, with the real CLI found and the secret checks named as not run",
     async () => {
-      // Hosts of this machine, edited with the CLI itself, in place of the shipped placeholders.
-      sandbox.ok(["config", "set", "--path", "homelab:proxmox.endpoint", "https://127.0.0.1:8006/", "--stack", "homelab"]);
       const report = await runDoctor(
         { stack: "homelab", stackFile: sandbox.stackFile("homelab"), timeoutMs: 1000, help: false },
         { runner: sandbox.runner, projectRoot: sandbox.projectDir, cwd: sandbox.projectDir, write: () => undefined },
