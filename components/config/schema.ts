@@ -225,7 +225,7 @@ export const onePasswordSchema = z.discriminatedUnion(
   { error: 'must be "connect" (1Password Connect server) or "sdk" (service-account token, no Connect server)' },
 );
 
-function isX25519Recipient(value: string): boolean {
+export function isX25519Recipient(value: string): boolean {
   try {
     parseX25519Recipient(value);
     return true;

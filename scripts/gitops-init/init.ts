@@ -9,6 +9,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 
 import { parse as parseYaml } from "yaml";
 
+import { isX25519Recipient } from "../../components/config/schema";
+
 /** The placeholders gitops/.sops.yaml ships with (deliberately not valid recipients, so sops refuses them). */
 export const recipientPlaceholders = { cluster: "AGE_CLUSTER_RECIPIENT", recovery: "AGE_RECOVERY_RECIPIENT" } as const;
 
@@ -21,7 +23,7 @@ export interface InitOptions {
 
 export class InitError extends Error {}
 
-/** Every problem with the two recipients at once; age-encryption parses them as `sops --encrypt` would (X25519 or post-quantum). */
+/** Every problem with the two recipients at once; age-encryption parses them as `sops --encrypt` would (X25519 or post-quantum); the recovery one must be X25519 (talos-backup). */
 export async function recipientProblems(cluster: string, recovery: string): Promise<string[]> {
   const age = await import("age-encryption");
   const problems: string[] = [];
@@ -37,7 +39,15 @@ export async function recipientProblems(cluster: string, recovery: string): Prom
       new age.Encrypter().addRecipient(value);
     } catch {
       problems.push(`${flag}: ${JSON.stringify(value)} is not an age recipient (age1… or age1pq1…)`);
+      continue;
     }
+    // The recovery recipient also becomes the talos-backup CronJob's AGE_X25519_PUBLIC_KEY, which
+    // siderolabs/talos-backup pkg/encryption/encryption.go (v0.1.0-beta.3) parses with
+    // age.ParseX25519Recipient (filippo.io/age v1.2.1): a post-quantum age1pq1… fails every snapshot Job.
+    if (flag === "--recovery" && !isX25519Recipient(value))
+      problems.push(
+        `${flag}: ${JSON.stringify(value)} is not an X25519 age recipient (age1…): talos-backup encrypts etcd snapshots to it and accepts X25519 only`,
+      );
   }
   if (problems.length === 0 && cluster === recovery)
     problems.push("--recovery: must differ from the cluster recipient (the recovery key is a second, offline key)");
@@ -72,6 +82,10 @@ export const talosBackupCronJob = "infrastructure/talos-backup/cronjob.yaml";
  * placeholder is not there exactly once, so a changed template never ships the placeholder.
  */
 export function fillSnapshotRecipient(text: string, recovery: string): string {
+  if (!isX25519Recipient(recovery))
+    throw new InitError(
+      `--recovery: ${JSON.stringify(recovery)} is not an X25519 age recipient (age1…), the only kind talos-backup accepts`,
+    );
   const placeholder = new RegExp(`^(\\s*value:\\s*)${recipientPlaceholders.recovery}\\s*$`, "m");
   const count = text.split("\n").filter((line) => placeholder.test(line)).length;
   if (count !== 1) throw new InitError(`${talosBackupCronJob} in the template does not hold the recovery recipient placeholder once`);

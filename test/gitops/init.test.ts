@@ -203,6 +203,17 @@ describe("gitops-init", () => {
     expect(await recipientProblems(pq, recovery.recipient)).toEqual([]);
   });
 
+  it("refuses a post-quantum --recovery recipient, which talos-backup cannot encrypt snapshots to", async () => {
+    const age = await import("age-encryption");
+    const pq = await age.identityToRecipient(await age.generateHybridIdentity());
+    expect(pq).toMatch(/^age1pq1/);
+    const [problem, ...rest] = await recipientProblems(cluster.recipient, pq);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^--recovery: .* is not an X25519 age recipient \(age1…\): talos-backup/);
+    const cronJob = readFileSync(join(gitopsRoot, talosBackupCronJob), "utf8");
+    expect(() => fillSnapshotRecipient(cronJob, pq)).toThrow(InitError);
+  });
+
   it("refuses a template whose .sops.yaml lost a placeholder", () => {
     const text = readFileSync(join(gitopsRoot, ".sops.yaml"), "utf8").replace("- AGE_RECOVERY_RECIPIENT", "");
     expect(() => fillSopsConfig(text, cluster.recipient, recovery.recipient)).toThrow(InitError);
