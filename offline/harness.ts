@@ -167,6 +167,28 @@ export function unwrapSecrets(value: unknown, path = "", found: string[] = []): 
   return value;
 }
 
+/**
+ * What the engine does with `additionalSecretOutputs` before it answers the program: an output that is not
+ * secret at its top level is wrapped as a secret whole, whatever secrets it already holds inside
+ * (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_executor.go: `if v, has := newState.Outputs[k]; has &&
+ * !v.IsSecret() { newState.Outputs[k] = resource.MakeSecret(v) }`). The Node SDK does not lift the secrets
+ * nested in such a value (runtime/rpc.js deserializeProperty, secret case), so the program then sees a secret
+ * marker object in place of the value: a real run of the program showed it.
+ */
+function markAdditionalSecretOutputs(response: { getObject(): Struct; setObject(value: Struct): void }, keys: string[]): void {
+  if (keys.length === 0) return;
+  const object = response.getObject().toJavaScript();
+  let changed = false;
+  for (const key of keys) {
+    if (!(key in object) || isSecretMarker(object[key])) continue;
+    object[key] = { [sigKey]: secretSig, value: object[key] };
+    changed = true;
+  }
+  if (!changed) return;
+  const struct = response.getObject().constructor as unknown as { fromJavaScript(value: Record<string, unknown>): Struct };
+  response.setObject(struct.fromJavaScript(object));
+}
+
 /** Every plain (non-secret) string in a value as sent to the engine. */
 export function plainStrings(value: unknown): string[] {
   if (isSecretMarker(value)) return [];
@@ -243,8 +265,9 @@ class Recorder {
     this.registrations.push(registration);
     return (err, response) => {
       registration.doneSeq = ++this.seq;
-      const r = response as { getUrn(): string; getObject(): Struct } | undefined;
+      const r = response as { getUrn(): string; getObject(): Struct; setObject(value: Struct): void } | undefined;
       if (r) {
+        markAdditionalSecretOutputs(r, registration.additionalSecretOutputs);
         registration.urn = r.getUrn();
         registration.state = unwrapSecrets(r.getObject().toJavaScript()) as Record<string, unknown>;
       }

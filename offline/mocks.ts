@@ -5,9 +5,9 @@
  * has never been deployed.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 import type * as pulumi from "@pulumi/pulumi";
 import { parseAllDocuments, stringify } from "yaml";
@@ -333,6 +333,48 @@ export interface MockOptions {
   seed?: string;
 }
 
+/** The Node SDK's secret marker on the wire (@pulumi/pulumi runtime/rpc.js specialSigKey, specialSecretSig). */
+const secretMarker = (value: unknown): Record<string, unknown> => ({
+  "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+  value,
+});
+
+interface SchemaProperty {
+  secret?: boolean;
+  $ref?: string;
+  items?: SchemaProperty;
+}
+interface TalosSchema {
+  resources: Record<string, { properties: Record<string, SchemaProperty> }>;
+  types: Record<string, { properties?: Record<string, SchemaProperty> }>;
+}
+let talosSchema: TalosSchema | undefined;
+
+/**
+ * Marks what the Talos provider returns secret as the provider does: every property its schema marks `secret`,
+ * at whatever depth (the bridge wraps each sensitive Terraform attribute on its own: pulumi-terraform-bridge
+ * MakeTerraformOutputs). machineSecrets and clientConfiguration are objects that are not secret themselves, with
+ * secret leaves (packages/pulumi-talos/schema/pulumi-talos-schema.json, pulumiverse/pulumi-talos v0.8.1).
+ */
+function markProviderSecrets(type: string, outputs: Inputs): Inputs {
+  if (!type.startsWith("talos:")) return outputs;
+  talosSchema ??= JSON.parse(
+    readFileSync(join(__dirname, "..", "packages", "pulumi-talos", "schema", "pulumi-talos-schema.json"), "utf8"),
+  ) as TalosSchema;
+  const schema = talosSchema;
+  const mark = (value: unknown, property: SchemaProperty | undefined): unknown => {
+    if (property === undefined || value === undefined || value === null) return value;
+    if (property.secret === true) return secretMarker(value);
+    if (Array.isArray(value)) return value.map((v) => mark(v, property.items));
+    const ref = property.$ref?.replace(/^#\/?types\//, "");
+    const fields = ref === undefined ? undefined : schema.types[ref]?.properties;
+    if (fields === undefined || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mark(v, fields[k])]));
+  };
+  const properties = schema.resources[type]?.properties ?? {};
+  return Object.fromEntries<unknown>(Object.entries(outputs).map(([k, v]) => [k, mark(v, properties[k])]));
+}
+
 export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
   const seed = options.seed ?? processSeed;
   return {
@@ -342,11 +384,14 @@ export function behaviours(options: MockOptions): pulumi.runtime.Mocks {
       if (args.id && importer !== undefined) {
         // The engine imports in a preview too (an import step reads the resource), so this runs in both modes.
         const { id, ...outputs } = await importer(args.id);
-        return { id: String(id), state: { ...(args.inputs as Inputs), ...outputs } };
+        return { id: String(id), state: { ...(args.inputs as Inputs), ...markProviderSecrets(args.type, outputs) } };
       }
       if (options.preview && options.deployed !== true) return { id: undefined, state: args.inputs as Inputs };
       const { id, ...outputs } = (await behaviour?.(args.inputs as Inputs, generator(seed, `${args.type}::${args.name}`))) ?? {};
-      return { id: typeof id === "string" ? id : `${args.name}-id`, state: { ...(args.inputs as Inputs), ...outputs } };
+      return {
+        id: typeof id === "string" ? id : `${args.name}-id`,
+        state: { ...(args.inputs as Inputs), ...markProviderSecrets(args.type, outputs) },
+      };
     },
     async call(args) {
       const behaviour = options.overrides[args.token] ?? callBehaviours[args.token];

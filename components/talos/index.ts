@@ -84,7 +84,10 @@ export class TalosCluster extends pulumi.ComponentResource {
         protect: true,
         // An import records talos_version v1.3 (ImportState), whatever the config says.
         ignoreChanges: ["talosVersion"],
-        additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
+        // No additionalSecretOutputs: the provider already marks every key, token and secret inside machineSecrets and
+        // clientConfiguration secret (pulumi-talos-schema.json), and the engine would wrap those objects in a second
+        // secret (pulumi/pulumi v3.248.0 step_executor.go) that the Node SDK hands the program still wrapped
+        // (runtime/rpc.js deserializeProperty): a real `pulumi up` then failed at the first Talos invoke.
         ...(args.restore ? { import: args.restore.secretsImportId } : {}),
       },
     );
@@ -94,7 +97,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       secrets.id.apply(() => {
         restore.removeBundle();
       });
-    // Secret here, not only through additionalSecretOutputs, so no later input can carry them in the clear.
+    // Secret here as a whole, so no later input can carry any part of them in the clear.
     const machineSecrets = pulumi.secret(secrets.machineSecrets.apply(machineSecretsInput));
     const recipients = args.backupRecipients;
     this.secretsBackup =
