@@ -16,34 +16,34 @@ import type { Fetch } from "../../scripts/ci/github";
 import { main } from "../../scripts/ci/run";
 import { pulumiBinary } from "../support/pulumi-cli";
 
-let base: string;
+let root: string;
 let env: Record<string, string>;
 let pulumi: string;
 
 beforeAll(() => {
   pulumi = pulumiBinary();
-  base = mkdtempSync(join(tmpdir(), "ci-cli-"));
-  mkdirSync(join(base, "state"));
+  root = mkdtempSync(join(tmpdir(), "ci-cli-"));
+  mkdirSync(join(root, "state"));
   env = {
     PATH: process.env["PATH"] ?? "",
-    HOME: base,
-    PULUMI_HOME: join(base, ".pulumi"),
+    HOME: root,
+    PULUMI_HOME: join(root, ".pulumi"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_CONFIG_PASSPHRASE: "ci test passphrase",
-    PULUMI_BACKEND_URL: `file://${join(base, "state")}`,
+    PULUMI_BACKEND_URL: `file://${join(root, "state")}`,
     // A self-hosted runner: the only place the script accepts file:// state.
     RUNNER_ENVIRONMENT: "self-hosted",
     CI_COMMIT: "0123456789abcdef",
   };
 });
 afterAll(() => {
-  rmSync(base, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 /** A project whose program file does not exist, with the stack `stack` made as the README has the user make it. */
 function project(name: string, stack: string): string {
-  const dir = join(base, name);
+  const dir = join(root, name);
   mkdirSync(dir);
   writeFileSync(join(dir, "Pulumi.yaml"), `name: ci-${name}\nruntime: nodejs\nmain: missing.js\n`);
   const cli = (args: string[]) => spawnSync(pulumi, args, { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
